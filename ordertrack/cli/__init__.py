@@ -1,0 +1,88 @@
+"""The ``ordertrack`` command: thin wrappers over the library, one module per group.
+
+This package is the only place that imports typer and rich, prints, or exits. Errors
+raised by the library (``ordertrack.errors``) are turned into ``Error: …`` on stderr and
+the error's exit code in one place, :class:`_Boundary`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+
+import typer
+from typer.core import TyperGroup
+
+from ordertrack import __version__
+from ordertrack.errors import OrdertrackError
+
+
+class _Boundary(TyperGroup):
+    """The error boundary: library errors become ``Error: …`` + hint and an exit code."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OrdertrackError as e:
+            report_error(e)
+            raise typer.Exit(e.exit_code) from None
+
+
+def report_error(e: OrdertrackError) -> None:
+    typer.echo(f"Error: {e.message}", err=True)
+    if e.hint:
+        typer.echo(f"Hint: {e.hint}", err=True)
+
+
+def make_typer(help_text: str, **kwargs: Any) -> typer.Typer:
+    return typer.Typer(
+        help=help_text,
+        rich_markup_mode="rich",
+        no_args_is_help=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        pretty_exceptions_show_locals=False,
+        **kwargs,
+    )
+
+
+app = make_typer(
+    "ordertrack: order-fulfilment monitoring over a local DuckDB file.\n\n"
+    "Import spreadsheet exports into one order center, move orders through stages, "
+    "warn before they go late, and report KPIs. Start with [bold]ordertrack init[/bold] "
+    "or [bold]ordertrack demo[/bold].",
+    cls=_Boundary,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ordertrack {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", help="Show the version and exit.", callback=_version,
+                     is_eager=True),
+    ] = False,
+) -> None:
+    """ordertrack: order-fulfilment monitoring over a local DuckDB file."""
+
+
+# Command modules register themselves on import; they import the library lazily.
+from ordertrack.cli import config_cmd, data_cmd, imports_cmd, workspace_cmd  # noqa: E402
+
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(imports_cmd.imports_app, name="imports")
+app.add_typer(imports_cmd.profile_app, name="profile")
+workspace_cmd.register(app)
+data_cmd.register(app)
+imports_cmd.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(app(prog_name="ordertrack") or 0)

@@ -1,0 +1,44 @@
+"""``config check`` and ``config show``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ordertrack.cli import make_typer
+from ordertrack.cli._common import JsonOpt, WorkspaceOpt, console, print_json
+
+app = make_typer("Check and show the workspace configuration (ordertrack.toml).")
+
+
+@app.command("check")
+def check(workspace: WorkspaceOpt = None) -> None:
+    """Validate ordertrack.toml and list every problem (exit 2 when there are any)."""
+    from ordertrack.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    c = ws.config
+    console().print(
+        f"{ws.config_path}: OK — {len(c.flow.stages)} stages, {len(c.roles)} roles, "
+        f"{len(c.profiles)} profiles"
+    )
+
+
+@app.command("show")
+def show(
+    workspace: WorkspaceOpt = None,
+    json_: JsonOpt = False,
+    defaults: Annotated[bool, typer.Option("--defaults", help="Include keys left at their default.")] = True,
+) -> None:
+    """Print the configuration as ordertrack reads it (defaults filled in)."""
+    from ordertrack.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    data = ws.config.model_dump(mode="json", exclude_defaults=not defaults)
+    if json_:
+        print_json(data)
+    else:
+        import json
+
+        console().print_json(json.dumps(data, ensure_ascii=False))

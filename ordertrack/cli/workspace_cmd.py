@@ -1,0 +1,88 @@
+"""``init`` and ``status``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ordertrack.cli._common import JsonOpt, WaitOpt, WorkspaceOpt, console, human_bytes, open_ws, print_json
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("status")(status)
+
+
+def init(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Folder for the new workspace (default: here).")
+    ] = None,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the template: en or zh (Chinese).")
+    ] = "en",
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Rewrite ordertrack.toml of an existing workspace "
+                     "(the old one is kept as .bak; the database is kept)."),
+    ] = False,
+) -> None:
+    """Create a workspace: a commented ordertrack.toml and the database."""
+    from ordertrack.workspace import init_workspace
+
+    result = init_workspace(directory, lang=lang, force=force)
+    out = console()
+    out.print(f"Created workspace {result.root}")
+    out.print(f"  configuration  {result.config_path.name}" + (
+        f" (previous one kept as {result.config_backup.name})" if result.config_backup else ""))
+    out.print(f"  database       {result.db_path.name}")
+    out.print("Next: edit the roles and flow in ordertrack.toml, run `ordertrack config check`, "
+              "then `ordertrack import FILE…`.")
+
+
+def status(workspace: WorkspaceOpt = None, wait: WaitOpt = 0, json_: JsonOpt = False) -> None:
+    """Show the workspace, database, counts per entity and stage, and what needs attention."""
+    from ordertrack.status import status as build
+
+    report = build(open_ws(workspace, wait))
+    if json_:
+        print_json(report.asdict())
+        return
+    from rich.table import Table
+
+    out = console()
+    info = Table.grid(padding=(0, 2))
+    info.add_row("Workspace", report.workspace)
+    info.add_row("Database", f"{report.database} ({human_bytes(report.database_bytes)}, "
+                 f"schema {report.schema_version})")
+    info.add_row("Time zone", f"{report.timezone} (now {report.now:%Y-%m-%d %H:%M})")
+    if report.last_import:
+        li = report.last_import
+        when = f"{li.finished_at:%Y-%m-%d %H:%M}" if li.finished_at else "unfinished"
+        info.add_row("Last import", f"#{li.import_id} {li.file_name} ({li.status}, {when}): "
+                     f"{li.inserted} inserted, {li.updated} updated, {li.unchanged} unchanged, "
+                     f"{li.rejected} rejected")
+    else:
+        info.add_row("Last import", "none yet — run `ordertrack import FILE…`")
+    info.add_row("Attention", f"{report.open_alerts} open alerts, {report.open_tasks} open tasks, "
+                 f"{report.queued_messages} queued messages")
+    out.print(info)
+
+    counts = Table(title="Order center", title_justify="left")
+    counts.add_column("Entity")
+    counts.add_column("Rows", justify="right")
+    for name, n in report.counts.items():
+        counts.add_row(name, f"{n:,}")
+    out.print(counts)
+
+    stages = Table(title="Open orders per stage", title_justify="left")
+    stages.add_column("Stage")
+    stages.add_column("Name")
+    stages.add_column("Orders", justify="right")
+    stages.add_column("Overdue", justify="right")
+    for s in report.stages:
+        stages.add_row(s.stage, s.name, f"{s.orders:,}", f"{s.overdue:,}")
+    if report.orders_without_stage:
+        stages.add_row("—", "not yet in the flow", f"{report.orders_without_stage:,}", "")
+    out.print(stages)

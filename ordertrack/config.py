@@ -1,0 +1,403 @@
+"""The workspace configuration (``ordertrack.toml``): one typed declaration.
+
+Unknown keys are refused; every problem names the file, the dotted key and the reason,
+and all problems are collected, not only the first::
+
+    ordertrack.toml: flow.stages[3].sla: expected a duration like "24h" or "2d", got "soon"
+
+``docs/configuration.md`` is generated from these models (``ordertrack.docgen``), so the
+``description`` of each field is the user documentation: keep it short and concrete.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from ordertrack.durations import parse_duration
+from ordertrack.entities import ENTITIES
+from ordertrack.errors import ConfigError, Problem
+
+CONFIG_FILE = "ordertrack.toml"
+
+BUILTIN_ROLES = (
+    "sales",
+    "business",
+    "finance",
+    "director",
+    "warehouse",
+    "logistics",
+    "purchasing",
+    "ceo",
+    "admin",
+)
+
+IDENT = r"^[a-z][a-z0-9_]*$"
+
+
+def _duration(value: Any) -> Any:
+    if isinstance(value, timedelta):
+        return value
+    return parse_duration(value if isinstance(value, str) else repr(value))
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class WorkspaceSettings(_Model):
+    """General settings of the workspace."""
+
+    name: str = Field("ordertrack", description="Company or workspace name, shown in reports.")
+    database: str = Field(
+        "ordertrack.duckdb",
+        description="The DuckDB file, relative to the workspace folder (or absolute).",
+    )
+    timezone: str | None = Field(
+        None,
+        description='IANA time zone, e.g. "Asia/Shanghai". Times in imported files without a '
+        "zone are read in it, and DuckDB's `TimeZone` is pinned to it. Default: the machine's zone.",
+    )
+    lang: Literal["zh", "en"] = Field("en", description="Language of reports and stage names.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f'unknown time zone "{value}"; use an IANA name such as "Asia/Shanghai" or "UTC"'
+            ) from None
+        return value
+
+
+class Stage(_Model):
+    """One stage of the flow. Orders pass the stages in the order they are listed."""
+
+    id: str = Field(
+        ..., pattern=IDENT, description="Stage id used in commands and SQL (lower_snake_case)."
+    )
+    name: str | None = Field(None, description="Display name, e.g. 商务审核. Default: the id.")
+    owner: str = Field(..., description="Role that owns the stage and may move orders out of it.")
+    cc: list[str] = Field(default_factory=list, description="Roles kept informed (notifications).")
+    sla: Duration | None = Field(
+        None, description='Time limit in the stage, e.g. "2h" or "3d". None: no limit.'
+    )
+    when: str | None = Field(
+        None,
+        description="SQL condition over the order's facts; the stage applies only when it holds, "
+        'e.g. "amount > 100000". Orders that do not meet it skip the stage (recorded as skipped).',
+    )
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class OnImport(_Model):
+    """Where an import moves an order when a file shows it has progressed.
+
+    Each value is a stage id; leave a key out to disable that move.
+    """
+
+    shipped: str | None = Field("shipped", description="Stage for orders with a shipment that left.")
+    delivered: str | None = Field(
+        "signed", description="Stage for orders whose shipment was delivered / signed for."
+    )
+    invoiced: str | None = Field("invoiced", description="Stage for orders with an invoice.")
+    paid: str | None = Field("paid", description="Stage for orders paid in full.")
+
+
+def default_stages() -> list[Stage]:
+    from ordertrack.templates import DEFAULT_STAGES
+
+    return [Stage(**s) for s in DEFAULT_STAGES]
+
+
+class Flow(_Model):
+    """The stages every order goes through."""
+
+    stages: list[Stage] = Field(
+        default_factory=default_stages, description="The stages, in order (`[[flow.stages]]`)."
+    )
+    on_import: OnImport = Field(
+        default_factory=OnImport,  # type: ignore[arg-type]
+        description="Automatic moves when an import shows progress (`[flow.on_import]`).",
+    )
+
+    def stage(self, stage_id: str) -> Stage:
+        for s in self.stages:
+            if s.id == stage_id:
+                return s
+        raise KeyError(stage_id)
+
+    @property
+    def stage_ids(self) -> list[str]:
+        return [s.id for s in self.stages]
+
+
+ColumnSpec = str | list[str]
+
+
+class Profile(_Model):
+    """How one kind of export file maps to entities (`[profiles.NAME]`)."""
+
+    description: str = Field("", description="What export this is, for people.")
+    preset: str | None = Field(
+        None,
+        description="Start from a built-in preset (see docs/importing.md) and override keys here.",
+    )
+    entity: list[str] = Field(
+        default_factory=list,
+        description='Entity or entities the file fills, e.g. "orders" or ["orders", "order_lines"].',
+    )
+    files: list[str] = Field(
+        default_factory=list,
+        description='File-name globs that pick this profile automatically, e.g. ["*销售订单*.xlsx"].',
+    )
+    sheet: str | int | None = Field(
+        None, description="Sheet name, or its position counting from 1. Default: the first sheet."
+    )
+    header_row: int | None = Field(
+        None, ge=1, description="Row of the header as numbered in Excel. Default: found by looking."
+    )
+    skip_rows: int = Field(0, ge=0, description="Rows right below the header to skip (units etc.).")
+    encoding: str | None = Field(
+        None, description='CSV encoding, e.g. "gb18030". Default: UTF-8 (with or without BOM), '
+        "else GB18030, detected.",
+    )
+    delimiter: str | None = Field(None, description="CSV delimiter. Default: detected.")
+    columns: dict[str, ColumnSpec] = Field(
+        default_factory=dict,
+        description="field = header (or a list of alternative headers). With several entities, "
+        '"entity.field" maps a field of one entity only.',
+    )
+    values: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description='Value maps per field, e.g. `[profiles.x.values.status]` `"已发货" = "shipped"`.',
+    )
+    defaults: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="Values for fields the file lacks or leaves blank."
+    )
+    key: list[str] | None = Field(
+        None, description="Fields forming the key. Default: the entity's key (see docs)."
+    )
+    date_formats: list[str] = Field(
+        default_factory=list,
+        description='strptime formats tried first, e.g. ["%d.%m.%Y"]. ISO dates, 2026/6/3, '
+        "6/3/2026 2:05 PM, 2026年6月3日 and Excel serial numbers are always understood.",
+    )
+    day_first: bool = Field(False, description="Read 3/6/2026 as 3 June (default: March 6).")
+    decimal: Literal[".", ","] = Field(".", description="Decimal separator.")
+    thousands: str | None = Field(
+        None, description="Thousands separator. Default: the other of , and . (and spaces)."
+    )
+
+    @field_validator("entity", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("entity")
+    @classmethod
+    def _known_entity(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in ENTITIES:
+                raise ValueError(_unknown("entity", name, list(ENTITIES)))
+        return value
+
+    @field_validator("files", mode="before")
+    @classmethod
+    def _glob_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class Config(_Model):
+    """Everything in ``ordertrack.toml``."""
+
+    workspace: WorkspaceSettings = Field(
+        default_factory=WorkspaceSettings,  # type: ignore[arg-type]
+        description="General settings (`[workspace]`).",
+    )
+    roles: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="role = [people]: login names and e-mail addresses that hold the role. "
+        f"Built-in roles: {', '.join(BUILTIN_ROLES)}; you may add your own.",
+    )
+    flow: Flow = Field(default_factory=Flow, description="The flow (`[flow]`).")  # type: ignore[arg-type]
+    profiles: dict[str, Profile] = Field(
+        default_factory=dict, description="Source profiles for imports (`[profiles.NAME]`)."
+    )
+
+    @property
+    def known_roles(self) -> list[str]:
+        return list(dict.fromkeys([*BUILTIN_ROLES, *self.roles]))
+
+
+# ---------------------------------------------------------------------------------------
+# loading and checking
+
+
+def load_config(path: Path, display: str | None = None) -> Config:
+    """Read, validate and check ``path``; raise ``ConfigError`` listing every problem."""
+    shown = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(
+            [Problem(shown, "", "file not found")], "Run `ordertrack init` to create it."
+        ) from None
+    except UnicodeDecodeError as e:
+        raise ConfigError([Problem(shown, "", f"not UTF-8 text ({e.reason} at byte {e.start})")],
+                          "Save the file as UTF-8.") from None
+    return parse_config(text, shown)
+
+
+def parse_config(text: str, file: str = CONFIG_FILE) -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(
+            [Problem(file, "", f"not valid TOML: {e}")],
+            "Check quotes, brackets and `key = value` lines around that line.",
+        ) from None
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError([_problem(file, err) for err in e.errors()]) from None
+    problems = check_config(config, file)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def check_config(config: Config, file: str = CONFIG_FILE) -> list[Problem]:
+    """Problems the types alone cannot see: duplicates and references between sections."""
+    problems: list[Problem] = []
+    add = lambda key, msg: problems.append(Problem(file, key, msg))  # noqa: E731
+    stages = config.flow.stages
+    ids = [s.id for s in stages]
+    roles = config.known_roles
+    if not stages:
+        add("flow.stages", "the flow needs at least one stage")
+    seen: set[str] = set()
+    for i, s in enumerate(stages):
+        if s.id in seen:
+            add(f"flow.stages[{i}].id", f'duplicate stage id "{s.id}"; stage ids must be unique')
+        seen.add(s.id)
+        if s.owner not in roles:
+            add(f"flow.stages[{i}].owner", _unknown("role", s.owner, roles))
+        for j, role in enumerate(s.cc):
+            if role not in roles:
+                add(f"flow.stages[{i}].cc[{j}]", _unknown("role", role, roles))
+        if s.when is not None and not s.when.strip():
+            add(f"flow.stages[{i}].when", "empty condition; remove the key or write a condition")
+    for event, target in config.flow.on_import.model_dump().items():
+        if target is not None and target not in ids:
+            add(f"flow.on_import.{event}", _unknown("stage", target, ids))
+    for role, people in config.roles.items():
+        if not re.match(IDENT, role):
+            add(f"roles.{role}", "role names are lower_snake_case")
+        if len(set(people)) != len(people):
+            add(f"roles.{role}", "a person is listed twice")
+    from ordertrack.ingest.profiles import check_profile
+
+    for name, profile in config.profiles.items():
+        for key, msg in check_profile(name, profile):
+            add(key, msg)
+    return problems
+
+
+def _unknown(kind: str, value: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(value, known, n=1)
+    hint = f'did you mean "{close[0]}"? ' if close else ""
+    return f'unknown {kind} "{value}"; {hint}known: {", ".join(known)}'
+
+
+def dotted(loc: tuple[int | str, ...]) -> str:
+    """``('flow', 'stages', 3, 'sla')`` → ``flow.stages[3].sla``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _problem(file: str, err: Any) -> Problem:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    # pydantic adds the union member's type name to the location; drop those
+    loc = tuple(p for p in loc if p not in ("str", "int", "list[str]", "bool", "float", "timedelta"))
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f'did you mean "{close[0]}"? ' if close else ""
+        message = f"unknown key; {hint}allowed keys here: {', '.join(allowed)}"
+    elif kind == "missing":
+        message = "required key is missing"
+    elif kind in ("value_error", "assertion_error"):
+        message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    elif kind == "literal_error":
+        message = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {_show(value)}"
+    elif kind == "string_pattern_mismatch":
+        message = f"{_show(value)} is not lower_snake_case (letters, digits, _; starts with a letter)"
+    else:
+        message = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {_show(value)}"
+    return Problem(file, dotted(loc), message)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys allowed at ``loc`` (for 'did you mean')."""
+    model: Any = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        info = model.model_fields.get(str(part))
+        if info is None:  # a dict key such as a profile name
+            continue
+        model = _inner_model(info.annotation)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    origin = get_origin(annotation)
+    if origin is None:
+        return annotation
+    for arg in get_args(annotation):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+        inner = _inner_model(arg)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return inner
+    return annotation

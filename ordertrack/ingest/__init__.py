@@ -1,0 +1,1 @@
+"""The order center's importer: files → typed, validated rows → DuckDB, idempotently."""

@@ -1,0 +1,65 @@
+"""``ordertrack sql``: one read-only query for power users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from ordertrack.errors import QueryRefused
+from ordertrack.store.errors import sql_error
+from ordertrack.workspace import Workspace
+
+# Statement types that only read. Anything else is refused before it runs, and the
+# connection is read-only besides (belt and braces).
+READ_TYPES = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
+
+
+@dataclass
+class QueryResult:
+    columns: list[str]
+    types: list[str]
+    rows: list[tuple[Any, ...]]
+
+
+def check_read_only(con: duckdb.DuckDBPyConnection, query: str) -> None:
+    """Refuse anything but a single reading statement, naming what was found."""
+    try:
+        statements = con.extract_statements(query)
+    except duckdb.Error as e:
+        raise sql_error(e) from None
+    if not statements:
+        raise QueryRefused("the query is empty", hint='Example: ordertrack sql "SELECT * FROM orders"')
+    if len(statements) > 1:
+        raise QueryRefused(
+            f"one statement at a time, got {len(statements)}",
+            hint="Run each statement separately.",
+        )
+    kind = statements[0].type.name
+    if kind not in READ_TYPES:
+        raise QueryRefused(
+            f"`ordertrack sql` only reads; a {kind} statement would change the database "
+            "and was not run",
+            hint="Use the ordertrack command that makes the change (import, advance, …); "
+            "the database is unchanged.",
+        )
+
+
+def run_sql(ws: Workspace, query: str, limit: int | None = None) -> QueryResult:
+    """Run one read-only statement on a read-only connection."""
+    with ws.connect(read_only=True) as store:
+        check_read_only(store.con, query)
+        try:
+            rel = store.con.execute(query)
+            columns = [d[0] for d in rel.description or []]
+            types = [str(d[1]) for d in rel.description or []]
+            rows = rel.fetchmany(limit) if limit else rel.fetchall()
+        except duckdb.Error as e:
+            from ordertrack.store.errors import translate
+
+            err = translate(e, store.path)
+            if err is not e:
+                raise err from None
+            raise sql_error(e) from None
+        return QueryResult(columns, types, rows)

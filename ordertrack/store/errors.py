@@ -1,0 +1,61 @@
+"""The one place that reads DuckDB's error text and turns it into ordertrack errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from ordertrack.errors import DatabaseBusy, OrdertrackError, QueryRefused, UserError
+
+_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def busy_error(path: Path, detail: str = "") -> DatabaseBusy:
+    pid = _PID.search(detail)
+    holder = f"Held by process {pid.group(1)}. " if pid else ""
+    return DatabaseBusy(
+        f"the order center is busy (another ordertrack command is writing to {path.name}); "
+        "try again or use --wait 60",
+        hint=f"{holder}Commands that only read (status, sql, orders list) can run together; "
+        "a command that writes needs the file to itself.",
+    )
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    text = str(exc)
+    return isinstance(exc, duckdb.Error) and (
+        "Could not set lock on file" in text or "Conflicting lock" in text
+    )
+
+
+def translate(exc: BaseException, path: Path | None = None) -> BaseException:
+    """Turn a DuckDB exception into the ordertrack error a user can act on (or return it)."""
+    if isinstance(exc, OrdertrackError):
+        return exc
+    text = str(exc)
+    if is_lock_conflict(exc) and path is not None:
+        return busy_error(path, text)
+    if isinstance(exc, duckdb.Error) and "read-only mode" in text:
+        return QueryRefused(
+            "the database is opened read-only here; this statement would change it",
+            hint="Use the ordertrack command that makes the change (import, advance, …).",
+        )
+    if isinstance(exc, duckdb.IOException) and ("No space left" in text or "disk" in text.lower()):
+        return UserError(
+            f"cannot write the database: {text.splitlines()[0]}",
+            hint="Free disk space; nothing was written.",
+        )
+    if isinstance(exc, duckdb.IOException) and "not a valid DuckDB database" in text:
+        return UserError(
+            f"{path or 'the database file'} is not a DuckDB database file",
+            hint="Check `database` in ordertrack.toml.",
+        )
+    return exc
+
+
+def sql_error(exc: duckdb.Error) -> UserError:
+    """A user's SQL failed (bad column, syntax): keep DuckDB's own explanation."""
+    first = str(exc).strip()
+    return UserError(first, hint="Check the query; `ordertrack sql \"DESCRIBE v_order_facts\"` lists columns.")

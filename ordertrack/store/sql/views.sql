@@ -1,0 +1,73 @@
+-- The public views: the documented interface for rules, reports and power users.
+-- Recreated on every migration. "Now" is getvariable('ot_now') when ordertrack set it
+-- (so tests and backtests can pin the clock), else the current time.
+
+CREATE OR REPLACE VIEW v_now AS
+SELECT coalesce(getvariable('ot_now')::TIMESTAMPTZ, current_timestamp) AS now;
+
+CREATE OR REPLACE VIEW v_line_facts AS
+WITH stock AS (
+    SELECT sku,
+           sum(coalesce(on_hand, available, 0)) AS on_hand,
+           sum(coalesce(reserved, 0)) AS reserved,
+           sum(coalesce(available, coalesce(on_hand, 0) - coalesce(reserved, 0))) AS available
+    FROM inventory GROUP BY sku
+)
+SELECT l.order_id, l.line_no, l.sku, l.description, l.qty, l.unit_price, l.amount,
+       l.warehouse, l.bin, l.reserved_qty,
+       s.on_hand, s.reserved, s.available,
+       greatest(coalesce(l.qty, 0) - coalesce(s.available, 0), 0) AS shortage_qty,
+       coalesce(s.available, 0) < coalesce(l.qty, 0) AS is_short
+FROM order_lines l LEFT JOIN stock s USING (sku);
+
+CREATE OR REPLACE VIEW v_order_facts AS
+WITH n AS (SELECT now FROM v_now),
+lines AS (
+    SELECT order_id, count(*) AS line_count, sum(qty) AS total_qty, sum(amount) AS lines_amount,
+           sum(shortage_qty) AS shortage_qty, count(*) FILTER (WHERE is_short) AS short_lines
+    FROM v_line_facts GROUP BY order_id
+),
+ship AS (
+    SELECT order_id, count(*) AS shipment_count,
+           min(shipped_at) AS shipped_at, max(delivered_at) AS delivered_at,
+           arg_max(status, coalesce(delivered_at, shipped_at)) AS shipment_status,
+           sum(freight_cost) AS freight_cost, bool_or(coalesce(expedited, false)) AS expedited
+    FROM shipments GROUP BY order_id
+),
+inv AS (SELECT order_id, sum(amount) AS invoiced_amount FROM invoices GROUP BY order_id),
+pay AS (SELECT order_id, sum(amount) AS paid_amount FROM payments GROUP BY order_id)
+SELECT o.order_id, o.customer, o.customer_id, c.segment, c.credit_limit,
+       o.sales_rep, coalesce(o.follow_up, o.sales_rep) AS follow_up, o.region,
+       o.order_date, o.promised_date, o.planned_ship_date,
+       coalesce(o.amount, lines.lines_amount) AS amount, o.currency, o.status, o.state,
+       o.stage, fs.name AS stage_name, fs.owner_role, o.stage_entered_at,
+       date_diff('second', o.stage_entered_at, n.now) / 3600.0 AS stage_hours,
+       fs.sla_hours,
+       coalesce(fs.sla_hours IS NOT NULL
+                AND date_diff('second', o.stage_entered_at, n.now) / 3600.0 > fs.sla_hours, false)
+           AS overdue,
+       coalesce(lines.line_count, 0) AS line_count, lines.total_qty,
+       coalesce(lines.shortage_qty, 0) AS shortage_qty, coalesce(lines.short_lines, 0) > 0 AS is_short,
+       coalesce(ship.shipment_count, 0) AS shipment_count, ship.shipment_status,
+       ship.shipped_at, ship.delivered_at, ship.freight_cost, coalesce(ship.expedited, false) AS expedited,
+       inv.invoiced_amount, pay.paid_amount,
+       n.now AS as_of
+FROM orders o
+CROSS JOIN n
+LEFT JOIN flow_stages fs ON fs.stage_id = o.stage
+LEFT JOIN customers c ON c.customer_id = o.customer_id
+LEFT JOIN lines USING (order_id)
+LEFT JOIN ship USING (order_id)
+LEFT JOIN inv USING (order_id)
+LEFT JOIN pay USING (order_id);
+
+CREATE OR REPLACE VIEW v_stage_durations AS
+SELECT e.order_id, e.to_stage AS stage, e.event_at AS entered_at,
+       lead(e.event_at) OVER (PARTITION BY e.order_id ORDER BY e.event_at, e.event_id) AS left_at,
+       date_diff('second', e.event_at,
+                 coalesce(lead(e.event_at) OVER (PARTITION BY e.order_id ORDER BY e.event_at, e.event_id),
+                          (SELECT now FROM v_now))) / 3600.0 AS hours,
+       lead(e.event_at) OVER (PARTITION BY e.order_id ORDER BY e.event_at, e.event_id) IS NULL AS is_current,
+       e.actor, e.via
+FROM stage_events e
+WHERE e.kind = 'move';

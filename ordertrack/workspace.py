@@ -1,0 +1,173 @@
+"""The workspace: a folder with ``ordertrack.toml`` and the database file it names.
+
+Found as ``--workspace DIR`` / ``ORDERTRACK_HOME``, else the current folder or its
+parents (like git finds a repository).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ordertrack import clock
+from ordertrack.config import CONFIG_FILE, Config, load_config
+from ordertrack.errors import WorkspaceError
+from ordertrack.store import Store
+
+
+@dataclass
+class Workspace:
+    root: Path
+    config: Config
+    wait: float = 0.0  # seconds to wait for a busy database
+    _timezone: str | None = field(default=None, repr=False)
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def db_path(self) -> Path:
+        return (self.root / self.config.workspace.database).resolve()
+
+    @property
+    def out_dir(self) -> Path:
+        return self.root / "out"
+
+    @property
+    def timezone(self) -> str:
+        if self._timezone is None:
+            self._timezone = self.config.workspace.timezone or clock.machine_timezone()
+        return self._timezone
+
+    def now(self) -> datetime:
+        return clock.now(self.timezone)
+
+    def connect(self, *, read_only: bool = False, wait: float | None = None) -> Store:
+        """Open the database (migrated, time zone pinned, "now" set for the views)."""
+        store = Store.open(
+            self.db_path,
+            read_only=read_only,
+            wait=self.wait if wait is None else wait,
+            timezone=self.timezone,
+            now=self.now(),
+        )
+        if not read_only:
+            try:
+                sync_flow(store, self.config)
+            except BaseException:
+                store.close()
+                raise
+        return store
+
+
+def sync_flow(store: Store, config: Config) -> None:
+    """Mirror the configured stages into ``flow_stages`` (views join it for SLAs and owners)."""
+    rows = [
+        (s.id, i, s.label, s.owner, s.sla.total_seconds() / 3600 if s.sla else None, s.when)
+        for i, s in enumerate(config.flow.stages)
+    ]
+    current = store.fetchall(
+        "SELECT stage_id, position, name, owner_role, sla_hours, condition FROM flow_stages "
+        "ORDER BY position"
+    )
+    if [tuple(r) for r in current] == rows:
+        return
+    with store.transaction() as con:
+        con.execute("DELETE FROM flow_stages")
+        if rows:
+            con.executemany("INSERT INTO flow_stages VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def find_workspace(explicit: Path | str | None = None, start: Path | None = None) -> Path:
+    """The workspace folder: ``explicit``, else $ORDERTRACK_HOME, else cwd or a parent."""
+    given = explicit if explicit is not None else os.environ.get("ORDERTRACK_HOME") or None
+    if given is not None:
+        root = Path(given).expanduser()
+        if not (root / CONFIG_FILE).is_file():
+            what = "does not exist" if not root.exists() else f"has no {CONFIG_FILE}"
+            raise WorkspaceError(
+                f"workspace {root} {what}",
+                hint=f"Run `ordertrack init {root}` to create one.",
+            )
+        return root.resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise WorkspaceError(
+        f"no workspace here: no {CONFIG_FILE} in {here} or its parents",
+        hint="Run `ordertrack init` to create one, or pass --workspace DIR "
+        "(or set ORDERTRACK_HOME).",
+    )
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def open_workspace(path: Path | str | None = None, *, wait: float = 0.0) -> Workspace:
+    """Find the workspace and load its configuration (raises ``ConfigError`` on problems)."""
+    root = find_workspace(path)
+    config = load_config(root / CONFIG_FILE, _display(root / CONFIG_FILE))
+    return Workspace(root=root, config=config, wait=wait)
+
+
+@dataclass(frozen=True)
+class InitResult:
+    root: Path
+    config_path: Path
+    db_path: Path
+    lang: str
+    overwritten: bool
+    config_backup: Path | None = None
+
+
+def init_workspace(
+    path: Path | str | None = None, *, lang: str = "en", force: bool = False
+) -> InitResult:
+    """Write the commented ``ordertrack.toml`` and create (migrate) the database."""
+    from ordertrack.config import parse_config
+    from ordertrack.templates import config_template
+
+    if lang not in ("en", "zh"):
+        raise WorkspaceError(f'unknown language "{lang}"', hint="Use --lang en or --lang zh.")
+    root = Path(path or Path.cwd()).expanduser().resolve()
+    config_path = root / CONFIG_FILE
+    text = config_template(lang)
+    config = parse_config(text, CONFIG_FILE)
+    db_path = (root / config.workspace.database).resolve()
+    existed = config_path.exists() or db_path.exists()
+    if existed and not force:
+        raise WorkspaceError(
+            f"{root} is already a workspace ({CONFIG_FILE} or the database exists)",
+            hint="Use --force to write a fresh configuration (the old one is kept as a .bak file; "
+            "the database is kept).",
+        )
+    if root.exists() and not root.is_dir():
+        raise WorkspaceError(f"{root} is a file, not a folder")
+    root.mkdir(parents=True, exist_ok=True)
+    backup = None
+    if force and config_path.exists():
+        # Nothing lost: the old configuration is kept beside the new one; the database
+        # (if any) is kept and migrated, never emptied.
+        stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+        backup = config_path.with_name(f"{CONFIG_FILE}.{stamp}.bak")
+        config_path.rename(backup)
+    ws = Workspace(root=root, config=config)
+    created_db = not db_path.exists()
+    try:
+        Store.open(db_path, create=True, timezone=ws.timezone).close()
+        config_path.write_text(text, encoding="utf-8")
+        ws.connect().close()
+    except BaseException:
+        if created_db:  # leave no half-made workspace behind
+            db_path.unlink(missing_ok=True)
+            config_path.unlink(missing_ok=True)
+        raise
+    return InitResult(root, config_path, db_path, lang, existed, backup)
