@@ -38,8 +38,9 @@ def check_read_only(con: duckdb.DuckDBPyConnection, query: str) -> None:
         )
     kind = statements[0].type.name
     if kind not in READ_TYPES:
+        article = "an" if kind[0] in "AEIOU" else "a"
         raise QueryRefused(
-            f"`ordertrack sql` only reads; a {kind} statement would change the database "
+            f"`ordertrack sql` only reads; {article} {kind} statement would change the database "
             "and was not run",
             hint="Use the ordertrack command that makes the change (import, advance, …); "
             "the database is unchanged.",

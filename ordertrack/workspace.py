@@ -118,6 +118,17 @@ def open_workspace(path: Path | str | None = None, *, wait: float = 0.0) -> Work
     return Workspace(root=root, config=config, wait=wait)
 
 
+def _backup_path(config_path: Path) -> Path:
+    """``ordertrack.toml.20260630-140000.bak``; never one that exists (same second)."""
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    backup = config_path.with_name(f"{CONFIG_FILE}.{stamp}.bak")
+    n = 1
+    while backup.exists():
+        n += 1
+        backup = config_path.with_name(f"{CONFIG_FILE}.{stamp}-{n}.bak")
+    return backup
+
+
 @dataclass(frozen=True)
 class InitResult:
     root: Path
@@ -152,22 +163,30 @@ def init_workspace(
     if root.exists() and not root.is_dir():
         raise WorkspaceError(f"{root} is a file, not a folder")
     root.mkdir(parents=True, exist_ok=True)
-    backup = None
-    if force and config_path.exists():
-        # Nothing lost: the old configuration is kept beside the new one; the database
-        # (if any) is kept and migrated, never emptied.
-        stamp = clock.now().strftime("%Y%m%d-%H%M%S")
-        backup = config_path.with_name(f"{CONFIG_FILE}.{stamp}.bak")
-        config_path.rename(backup)
     ws = Workspace(root=root, config=config)
     created_db = not db_path.exists()
+    backup: Path | None = None
+    wrote = False
     try:
-        Store.open(db_path, create=True, timezone=ws.timezone).close()
-        config_path.write_text(text, encoding="utf-8")
-        ws.connect().close()
+        # Open (create, migrate) the database first: when another process holds it, this
+        # fails before anything on disk has changed. The database (if any) is kept and
+        # migrated, never emptied.
+        with Store.open(db_path, create=True, timezone=ws.timezone) as store:
+            if force and config_path.exists():
+                # Nothing lost: the old configuration is kept beside the new one.
+                backup = _backup_path(config_path)
+                config_path.rename(backup)
+            wrote = True
+            config_path.write_text(text, encoding="utf-8")
+            sync_flow(store, config)
     except BaseException:
-        if created_db:  # leave no half-made workspace behind
+        # leave the folder as it was: no half-made workspace, the old configuration back
+        if created_db:
             db_path.unlink(missing_ok=True)
+            db_path.with_name(db_path.name + ".wal").unlink(missing_ok=True)
+        if wrote:
             config_path.unlink(missing_ok=True)
+        if backup is not None:
+            backup.rename(config_path)
         raise
     return InitResult(root, config_path, db_path, lang, existed, backup)

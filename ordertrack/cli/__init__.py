@@ -41,7 +41,7 @@ def make_typer(help_text: str, **kwargs: Any) -> typer.Typer:
         rich_markup_mode="rich",
         no_args_is_help=True,
         context_settings={"help_option_names": ["-h", "--help"]},
-        pretty_exceptions_show_locals=False,
+        pretty_exceptions_enable=False,  # bugs: a plain traceback, never local variables
         **kwargs,
     )
 

@@ -21,7 +21,9 @@ def check(workspace: WorkspaceOpt = None) -> None:
     c = ws.config
     console().print(
         f"{ws.config_path}: OK — {len(c.flow.stages)} stages, {len(c.roles)} roles, "
-        f"{len(c.profiles)} profiles"
+        f"{len(c.profiles)} profiles",
+        markup=False,  # a path such as /data/[2026]/ws is text, not markup
+        soft_wrap=True,  # one line, never broken inside the path
     )
 
 

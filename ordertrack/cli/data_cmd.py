@@ -50,12 +50,14 @@ def sql(
         typer.echo("\n".join(lines))
     else:
         from rich.table import Table
+        from rich.text import Text
 
+        # Column names and values are data, not rich markup ("[/]" in a cell must print).
         table = Table()
         for name, type_ in zip(result.columns, result.types, strict=True):
             numeric = any(t in type_.upper() for t in ("INT", "DECIMAL", "DOUBLE", "FLOAT", "NUMBER"))
-            table.add_column(name, justify="right" if numeric else "left")
+            table.add_column(Text(name), justify="right" if numeric else "left")
         for r in result.rows:
-            table.add_row(*(cell(v) for v in r))
+            table.add_row(*(Text(cell(v)) for v in r))
         console().print(table)
         console(stderr=True).print(f"{len(result.rows):,} rows", style="dim")

@@ -33,10 +33,12 @@ def init(
 
     result = init_workspace(directory, lang=lang, force=force)
     out = console()
-    out.print(f"Created workspace {result.root}")
+    # paths are text, not rich markup (a folder may be called "[2026]"); never wrapped
+    out.print(f"Created workspace {result.root}", markup=False, soft_wrap=True)
     out.print(f"  configuration  {result.config_path.name}" + (
-        f" (previous one kept as {result.config_backup.name})" if result.config_backup else ""))
-    out.print(f"  database       {result.db_path.name}")
+        f" (previous one kept as {result.config_backup.name})" if result.config_backup else ""),
+        markup=False, soft_wrap=True)
+    out.print(f"  database       {result.db_path.name}", markup=False, soft_wrap=True)
     out.print("Next: edit the roles and flow in ordertrack.toml, run `ordertrack config check`, "
               "then `ordertrack import FILE…`.")
 
@@ -49,18 +51,20 @@ def status(workspace: WorkspaceOpt = None, wait: WaitOpt = 0, json_: JsonOpt = F
     if json_:
         print_json(report.asdict())
         return
+    from rich.markup import escape
     from rich.table import Table
 
+    # Paths, file and stage names are text, not rich markup: escape them.
     out = console()
     info = Table.grid(padding=(0, 2))
-    info.add_row("Workspace", report.workspace)
-    info.add_row("Database", f"{report.database} ({human_bytes(report.database_bytes)}, "
+    info.add_row("Workspace", escape(report.workspace))
+    info.add_row("Database", f"{escape(report.database)} ({human_bytes(report.database_bytes)}, "
                  f"schema {report.schema_version})")
     info.add_row("Time zone", f"{report.timezone} (now {report.now:%Y-%m-%d %H:%M})")
     if report.last_import:
         li = report.last_import
         when = f"{li.finished_at:%Y-%m-%d %H:%M}" if li.finished_at else "unfinished"
-        info.add_row("Last import", f"#{li.import_id} {li.file_name} ({li.status}, {when}): "
+        info.add_row("Last import", f"#{li.import_id} {escape(li.file_name)} ({li.status}, {when}): "
                      f"{li.inserted} inserted, {li.updated} updated, {li.unchanged} unchanged, "
                      f"{li.rejected} rejected")
     else:
@@ -82,7 +86,7 @@ def status(workspace: WorkspaceOpt = None, wait: WaitOpt = 0, json_: JsonOpt = F
     stages.add_column("Orders", justify="right")
     stages.add_column("Overdue", justify="right")
     for s in report.stages:
-        stages.add_row(s.stage, s.name, f"{s.orders:,}", f"{s.overdue:,}")
+        stages.add_row(escape(s.stage), escape(s.name), f"{s.orders:,}", f"{s.overdue:,}")
     if report.orders_without_stage:
         stages.add_row("—", "not yet in the flow", f"{report.orders_without_stage:,}", "")
     out.print(stages)

@@ -59,3 +59,32 @@ def sql_error(exc: duckdb.Error) -> UserError:
     """A user's SQL failed (bad column, syntax): keep DuckDB's own explanation."""
     first = str(exc).strip()
     return UserError(first, hint="Check the query; `ordertrack sql \"DESCRIBE v_order_facts\"` lists columns.")
+
+
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_CSV_COLS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def csv_error(exc: BaseException, path: Path) -> BaseException:
+    """DuckDB's CSV reader refused a file: name the line and what was wrong."""
+    from ordertrack.errors import InputError
+
+    text = str(exc)
+    line = _CSV_LINE.search(text)
+    where = f"line {line.group(1)}" if line else "the file"
+    cols = _CSV_COLS.search(text)
+    if cols:
+        return InputError(
+            f"{path}: {where} has {cols.group(2)} cells but the header has {cols.group(1)}",
+            hint="A cell probably contains the delimiter without quotes, or a column has no "
+            "header; fix that line (nothing was imported from this file).",
+        )
+    if "quote" in text.lower():
+        return InputError(
+            f"{path}: {where}: a quoted cell is not closed",
+            hint="Check the quotes on that line (nothing was imported from this file).",
+        )
+    if "Maximum line size" in text or "max_line_size" in text:
+        return InputError(f"{path}: {where} is longer than 16 MB", hint="Is this really a CSV export?")
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return InputError(f"{path}: cannot read {where}: {first}")

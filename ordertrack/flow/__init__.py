@@ -1,0 +1,1 @@
+"""The flow engine: stages every order passes, and the moves between them."""

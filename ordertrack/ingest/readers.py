@@ -1,0 +1,498 @@
+"""Readers: a CSV or Excel file → a DuckDB temp table of text cells with Excel row numbers.
+
+Every reader produces the same shape, so validation and loading are one code path:
+a table ``raw`` with columns ``c0 … cN`` (VARCHAR, one per header cell, in file order)
+and ``_row`` (BIGINT, the row number as Excel or a text editor shows it).
+
+* CSV: UTF-8 (with or without BOM), UTF-16 with BOM, GBK/GB18030 (detected, or named in
+  the profile; transcoded to UTF-8 in chunks), any delimiter; parsed by DuckDB's
+  ``read_csv`` (set-based), strict about the column count so no cell is dropped.
+* XLSX/XLSM/XLS: fastexcel (calamine) → Arrow → DuckDB; cached formula values; Excel error
+  cells (#N/A, #REF!, …) are found in the sheet XML and kept as their text so validation
+  rejects them instead of reading an empty cell.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ordertrack.errors import InputError
+
+CSV_EXT = {".csv", ".txt", ".tsv"}
+EXCEL_EXT = {".xlsx", ".xlsm", ".xls"}
+SUPPORTED = sorted(CSV_EXT | EXCEL_EXT)
+PREVIEW_ROWS = 40  # rows looked at to find the header
+CHUNK = 1 << 20
+EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#GETTING_DATA")
+
+
+@dataclass
+class Source:
+    """What a reader found: enough to choose a profile and to explain problems."""
+
+    path: Path
+    kind: str  # csv | excel
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+    preview: list[list[str]] = field(default_factory=list)  # first rows, as text
+    preview_rows: list[int] = field(default_factory=list)  # their Excel row numbers
+    # set by read_table():
+    header_row: int | None = None
+    headers: list[str] = field(default_factory=list)
+    rows: int = 0
+    utf8_path: Path | None = None  # transcoded copy of a non-UTF-8 CSV
+    _excel: Any = None
+    _errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) → "#N/A"
+    _origin: tuple[int, int] = (0, 0)  # first row / column of the sheet's used range (0-based)
+
+
+def check_path(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: file not found", hint="Check the name and folder.")
+    if path.is_dir():
+        raise InputError(
+            f"{path}: is a folder, not a file", hint=f"Import the files in it: {path}/*.xlsx"
+        )
+    if path.suffix.lower() not in CSV_EXT | EXCEL_EXT:
+        raise InputError(
+            f"{path}: unsupported file type {path.suffix or '(no extension)'}",
+            hint=f"ordertrack imports {', '.join(SUPPORTED)} files; save the export as one of them.",
+        )
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty", hint="Export it again from the source system.")
+
+
+def open_source(path: Path, *, sheet: str | int | None = None, encoding: str | None = None,
+                delimiter: str | None = None, tmp_dir: Path | None = None) -> Source:
+    """Open a file and read its first rows (to find the header and choose a profile)."""
+    check_path(path)
+    if path.suffix.lower() in EXCEL_EXT:
+        return _open_excel(path, sheet)
+    return _open_csv(path, encoding, delimiter, tmp_dir)
+
+
+# -- CSV ---------------------------------------------------------------------------------
+
+
+def _open_csv(path: Path, encoding: str | None, delimiter: str | None, tmp_dir: Path | None) -> Source:
+    with path.open("rb") as f:
+        head = f.read(4)
+    if head.startswith((b"\xd0\xcf\x11\xe0", b"PK\x03\x04")):
+        raise InputError(
+            f"{path}: this is an Excel workbook saved with a {path.suffix} name",
+            hint="Rename it to .xlsx (or .xls) and import it again.",
+        )
+    enc = (encoding or "").lower().replace("_", "-") or detect_encoding(path)
+    src = Source(path, "csv", encoding=enc)
+    if enc in ("utf-8", "utf-8-sig", "utf8"):
+        src.encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+        src.utf8_path = path
+    else:
+        src.utf8_path = transcode(path, enc, tmp_dir)
+    with src.utf8_path.open("r", encoding="utf-8-sig", newline="") as f:
+        text = f.read(256 * 1024)
+    lines = text.splitlines()
+    if len(text) == 256 * 1024 and lines:
+        lines = lines[:-1]  # the last one may be cut
+    src.delimiter = delimiter or sniff_delimiter(lines[:PREVIEW_ROWS])
+    reader = csv.reader(io.StringIO("\n".join(lines[: PREVIEW_ROWS * 2])), delimiter=src.delimiter)
+    row_no = 0
+    for cells in reader:
+        row_no += 1
+        if len(src.preview) >= PREVIEW_ROWS:
+            break
+        src.preview.append([c.strip() for c in cells])
+        src.preview_rows.append(row_no)
+    return src
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (BOM or not) if the whole file decodes as UTF-8; else GB18030 (⊃ GBK)."""
+    with path.open("rb") as f:
+        start = f.read(4)
+        if start.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        f.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        offset = 0
+        try:
+            while chunk := f.read(CHUNK):
+                decoder.decode(chunk)
+                offset += len(chunk)
+            decoder.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
+    check_mixed_encoding(path)
+    return "gb18030"
+
+
+def check_mixed_encoding(path: Path) -> None:
+    """Refuse a file whose lines are partly UTF-8 and partly GBK (a copy-paste accident)."""
+    utf8_lines: list[int] = []
+    gbk_lines: list[int] = []
+    with path.open("rb") as f:
+        for n, line in enumerate(f, start=1):
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+                utf8_lines.append(n)
+            except UnicodeDecodeError:
+                gbk_lines.append(n)
+            if utf8_lines and gbk_lines and len(utf8_lines) + len(gbk_lines) > 50:
+                break
+    if utf8_lines and gbk_lines:
+        raise InputError(
+            f"{path}: mixed encodings: line {_lines(utf8_lines)} UTF-8 but line "
+            f"{_lines(gbk_lines)} GBK",
+            hint="Open the file in a text editor and save it in one encoding (UTF-8), "
+            "or export it again.",
+        )
+
+
+def _lines(ns: list[int]) -> str:
+    shown = ", ".join(str(n) for n in ns[:5])
+    return f"{shown}{', …' if len(ns) > 5 else ''} {'are' if len(ns) > 1 else 'is'}"
+
+
+def transcode(path: Path, encoding: str, tmp_dir: Path | None) -> Path:
+    """Write a UTF-8 copy of a GBK/GB18030/UTF-16 file, in 1 MiB chunks."""
+    import tempfile
+
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    except LookupError:
+        raise InputError(
+            f'{path}: unknown encoding "{encoding}"', hint='Use e.g. "utf-8" or "gb18030".'
+        ) from None
+    fd, name = tempfile.mkstemp(suffix=".csv", prefix="ordertrack-", dir=tmp_dir)
+    out_path = Path(name)
+    line = 1
+    try:
+        with path.open("rb") as src, open(fd, "wb") as out:
+            while chunk := src.read(CHUNK):
+                try:
+                    text = decoder.decode(chunk)
+                except UnicodeDecodeError as e:
+                    bad_line = line + chunk[: e.start].count(b"\n")
+                    raise InputError(
+                        f"{path}: line {bad_line} is not valid {encoding.upper()} text "
+                        f"(byte {e.object[e.start:e.start + 2]!r})",
+                        hint="The file mixes encodings or is damaged; save it again as UTF-8.",
+                    ) from None
+                line += chunk.count(b"\n")
+                out.write(text.encode("utf-8"))
+            out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except BaseException:
+        out_path.unlink(missing_ok=True)
+        raise
+    return out_path
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter that splits the first lines into the most, equal, columns."""
+    best, best_score = ",", -1.0
+    sample = [ln for ln in lines if ln.strip()][:20]
+    for d in (",", "\t", ";", "|"):
+        counts = [len(next(csv.reader([ln], delimiter=d))) for ln in sample]
+        if not counts or max(counts) < 2:
+            continue
+        common = max(set(counts), key=counts.count)
+        score = common * counts.count(common)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def read_csv_table(con: duckdb.DuckDBPyConnection, src: Source, header_row: int, skip: int,
+                   width: int) -> None:
+    """Load the data rows below ``header_row`` into temp table ``raw``."""
+    assert src.utf8_path is not None and src.delimiter is not None
+    cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    first_line = header_row + skip  # physical lines before the first data line
+    rel = (
+        f"read_csv(?, header = false, skip = {first_line}, columns = {cols}, "
+        f"delim = ?, quote = '\"', escape = '\"', null_padding = true, strict_mode = true, "
+        f"auto_detect = false, max_line_size = 16777216)"
+    )
+    blanks = _blank_lines(src.utf8_path, first_line)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE raw AS SELECT *, "
+            f"(row_number() OVER ())::BIGINT + {first_line} AS _row FROM {rel}",
+            [str(src.utf8_path), src.delimiter],
+        )
+    except duckdb.Error as e:
+        from ordertrack.store.errors import csv_error
+
+        raise csv_error(e, src.path) from None
+    if blanks:
+        # DuckDB skips empty lines: shift the row numbers after each one.
+        _shift_rows(con, blanks, first_line)
+    count = con.execute("SELECT count(*) FROM raw").fetchone()
+    src.rows = int(count[0]) if count else 0
+
+
+def _blank_lines(path: Path, after: int) -> list[int]:
+    """Physical line numbers (1-based) of empty lines after line ``after``."""
+    found: list[int] = []
+    line = 1
+    prev_nl = True
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            for m in re.finditer(rb"\n(?=\r?\n)", chunk):
+                n = line + chunk.count(b"\n", 0, m.start()) + 1
+                if n > after:
+                    found.append(n)
+            if prev_nl and chunk[:1] == b"\n" and line > after:
+                found.append(line)
+            line += chunk.count(b"\n")
+            prev_nl = chunk.endswith(b"\n")
+    return sorted(set(found))
+
+
+def _shift_rows(con: duckdb.DuckDBPyConnection, blanks: list[int], first_line: int) -> None:
+    # The k-th data record (1-based) sits at physical line first_line + k + (blank lines
+    # before it). With blanks b_0 < b_1 < …, records with index >= b_j - first_line - j
+    # are shifted by j + 1.
+    starts = [(b - first_line - j, j + 1) for j, b in enumerate(blanks)]
+    con.execute("CREATE OR REPLACE TEMP TABLE _shift (k BIGINT, shift BIGINT)")
+    con.executemany("INSERT INTO _shift VALUES (?, ?)", starts)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE raw AS SELECT r.* REPLACE (r._row + coalesce(s.shift, 0) "
+        f"AS _row) FROM raw r ASOF LEFT JOIN _shift s ON r._row - {first_line} >= s.k "
+        "ORDER BY r._row"
+    )
+
+
+# -- Excel -------------------------------------------------------------------------------
+
+
+def _open_excel(path: Path, sheet: str | int | None) -> Source:
+    with path.open("rb") as f:
+        magic = f.read(8)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm") and magic.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(
+            f"{path}: the workbook is password-protected (encrypted), or an old .xls saved "
+            "with an .xlsx name",
+            hint="Open it in Excel, remove the password (File → Info → Protect Workbook) and "
+            "save it as .xlsx; or rename an old workbook to .xls.",
+        )
+    if suffix in (".xlsx", ".xlsm") and not magic.startswith(b"PK"):
+        raise InputError(
+            f"{path}: not a valid Excel workbook (the file is damaged or not Excel)",
+            hint="Open it in Excel and save it again as .xlsx, or export it again.",
+        )
+    import fastexcel
+
+    try:
+        book = fastexcel.read_excel(str(path))
+    except Exception as e:  # fastexcel raises its own error types
+        raise InputError(
+            f"{path}: cannot read the workbook ({_first_line(e)})",
+            hint="Open it in Excel and save it again as .xlsx, or export it again.",
+        ) from None
+    names = list(book.sheet_names)
+    if not names:
+        raise InputError(f"{path}: the workbook has no sheets")
+    chosen = _choose_sheet(path, names, sheet)
+    src = Source(path, "excel", sheet=chosen, sheets=names)
+    src._excel = book
+    try:
+        preview = book.load_sheet(chosen, header_row=None, n_rows=PREVIEW_ROWS, dtypes="string")
+        table = preview.to_arrow()
+    except Exception as e:
+        raise InputError(f"{path}: cannot read sheet {chosen!r} ({_first_line(e)})") from None
+    if suffix in (".xlsx", ".xlsm"):
+        src._origin, src._errors = _sheet_scan(path, names.index(chosen))
+    elif suffix == ".xls":
+        src._origin = _xls_origin(path, chosen)
+    cols = table.to_pydict()
+    names_ = list(cols)
+    n = table.num_rows
+    for i in range(n):
+        row = ["" if cols[c][i] is None else str(cols[c][i]).strip() for c in names_]
+        src.preview.append(row)
+        src.preview_rows.append(src._origin[0] + i + 1)
+    _apply_errors_to_preview(src)
+    return src
+
+
+def _choose_sheet(path: Path, names: list[str], sheet: str | int | None) -> str:
+    if sheet is None:
+        return names[0]
+    if isinstance(sheet, int):
+        if 1 <= sheet <= len(names):
+            return names[sheet - 1]
+        raise InputError(
+            f"{path}: there is no sheet number {sheet}; the workbook has {len(names)} "
+            f"sheet{'s' if len(names) > 1 else ''}: {', '.join(names)}",
+            hint="Set `sheet` in the profile to one of these names (or a number from 1).",
+        )
+    if sheet in names:
+        return sheet
+    raise InputError(
+        f'{path}: no sheet named "{sheet}"; the sheets are: {", ".join(names)}',
+        hint="Set `sheet` in the profile to one of these names (or a number from 1).",
+    )
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+
+
+_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f>.*?</f>|<f[^>]*/>)?<v>([^<]*)</v>')
+_DIM = re.compile(rb'<dimension ref="([A-Z]+)(\d+)')
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n - 1
+
+
+def _sheet_scan(path: Path, index: int) -> tuple[tuple[int, int], dict[tuple[int, int], str]]:
+    """The used range's origin and the error cells of sheet ``index`` (from the XML)."""
+    errors: dict[tuple[int, int], str] = {}
+    origin = (0, 0)
+    try:
+        with zipfile.ZipFile(path) as z:
+            target = _sheet_target(z, index)
+            if target is None:
+                return origin, errors
+            with z.open(target) as f:
+                carry = b""
+                first = True
+                while chunk := f.read(CHUNK):
+                    data = carry + chunk
+                    if first:
+                        m = _DIM.search(data)
+                        if m:
+                            origin = (int(m.group(2)) - 1, _col_index(m.group(1)))
+                        first = False
+                    if b't="e"' in data:
+                        for m in _CELL.finditer(data):
+                            errors[(int(m.group(2)) - 1, _col_index(m.group(1)))] = m.group(3).decode()
+                    cut = data.rfind(b"</c>")
+                    carry = data[cut + 4:] if cut >= 0 else data[-4096:]
+    except (zipfile.BadZipFile, KeyError, OSError):
+        pass
+    return origin, errors
+
+
+def _sheet_target(z: zipfile.ZipFile, index: int) -> str | None:
+    try:
+        wb = z.read("xl/workbook.xml")
+        rels = z.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    rids = re.findall(rb'<sheet [^>]*?r:id="([^"]+)"', wb) or re.findall(rb'<sheet [^>]*?id="(rId\d+)"', wb)
+    if index >= len(rids):
+        return None
+    rid = rids[index]
+    for m in re.finditer(rb"<Relationship [^>]*>", rels):
+        tag = m.group(0)
+        if b'Id="' + rid + b'"' in tag:
+            t = re.search(rb'Target="([^"]+)"', tag)
+            if t:
+                target = t.group(1).decode()
+                return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _xls_origin(path: Path, sheet: str) -> tuple[int, int]:
+    try:
+        from python_calamine import CalamineWorkbook
+
+        start = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).start
+        return (int(start[0]), int(start[1])) if start else (0, 0)
+    except Exception:
+        return (0, 0)
+
+
+def _apply_errors_to_preview(src: Source) -> None:
+    r0, c0 = src._origin
+    for (r, c), text in src._errors.items():
+        i, j = r - r0, c - c0
+        if 0 <= i < len(src.preview) and 0 <= j < len(src.preview[i]):
+            src.preview[i][j] = text
+
+
+def read_excel_table(con: duckdb.DuckDBPyConnection, src: Source, header_row: int, skip: int,
+                     width: int) -> None:
+    """Load the data rows below ``header_row`` (an Excel row number) into temp table ``raw``."""
+    r0, c0 = src._origin
+    first_data = header_row + skip  # Excel rows before the first data row
+    try:
+        sheet = src._excel.load_sheet(
+            src.sheet, header_row=None, skip_rows=first_data - r0, dtypes="string"
+        )
+        batch = sheet.to_arrow()
+    except Exception as e:
+        raise InputError(f"{src.path}: cannot read sheet {src.sheet!r} ({_first_line(e)})") from None
+    import pyarrow as pa
+
+    names = batch.schema.names
+    arrays = [batch.column(i) for i in range(min(width, len(names)))]
+    while len(arrays) < width:
+        arrays.append(pa.nulls(batch.num_rows, pa.string()))
+    extra = [batch.column(i) for i in range(width, len(names))]
+    table = pa.table({f"c{i}": a for i, a in enumerate(arrays)})
+    con.register("_arrow_raw", table)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE raw AS SELECT *, "
+            f"(row_number() OVER ())::BIGINT + {first_data} AS _row FROM _arrow_raw"
+        )
+    finally:
+        con.unregister("_arrow_raw")
+    if extra:
+        _check_extra_cells(src, extra, first_data)
+    if src._errors:
+        _mark_errors(con, src, first_data, width)
+    count = con.execute("SELECT count(*) FROM raw").fetchone()
+    src.rows = int(count[0]) if count else 0
+
+
+def _check_extra_cells(src: Source, extra: list[Any], first_data: int) -> None:
+    for col in extra:
+        values = col.to_pylist()
+        for i, v in enumerate(values):
+            if v not in (None, ""):
+                raise InputError(
+                    f"{src.path}: row {first_data + i + 1} has a value ({str(v)[:40]!r}) in a "
+                    "column without a header",
+                    hint="Give the column a header (or delete it) and import again; "
+                    "ordertrack keeps every cell, so it will not drop it silently.",
+                )
+
+
+def _mark_errors(con: duckdb.DuckDBPyConnection, src: Source, first_data: int, width: int) -> None:
+    r0, c0 = src._origin
+    rows = [
+        (r + 1, c - c0, text)
+        for (r, c), text in src._errors.items()
+        if r + 1 > first_data and 0 <= c - c0 < width
+    ]
+    for _row, col, text in rows:
+        con.execute(f"UPDATE raw SET c{col} = ? WHERE _row = ?", [text, _row])
+
+
+Progress = Callable[[str, int, int], None]
