@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from ordertrack.errors import QueryRefused
+from ordertrack.errors import QueryRefused, UserError
 from ordertrack.store.errors import sql_error
 from ordertrack.workspace import Workspace
 
@@ -48,14 +48,16 @@ def check_read_only(con: duckdb.DuckDBPyConnection, query: str) -> None:
 
 
 def run_sql(ws: Workspace, query: str, limit: int | None = None) -> QueryResult:
-    """Run one read-only statement on a read-only connection."""
+    """Run one read-only statement on a read-only connection (at most ``limit`` rows)."""
+    if limit is not None and limit < 0:
+        raise UserError(f"the limit must be 0 or more, got {limit}")
     with ws.connect(read_only=True) as store:
         check_read_only(store.con, query)
         try:
             rel = store.con.execute(query)
             columns = [d[0] for d in rel.description or []]
             types = [str(d[1]) for d in rel.description or []]
-            rows = rel.fetchmany(limit) if limit else rel.fetchall()
+            rows = rel.fetchmany(limit) if limit is not None else rel.fetchall()
         except duckdb.Error as e:
             from ordertrack.store.errors import translate
 

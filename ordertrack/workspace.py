@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ordertrack import clock
 from ordertrack.config import CONFIG_FILE, Config, load_config
-from ordertrack.errors import WorkspaceError
+from ordertrack.errors import DatabaseBusy, WorkspaceError
 from ordertrack.store import Store
 
 
@@ -47,34 +47,53 @@ class Workspace:
 
     def connect(self, *, read_only: bool = False, wait: float | None = None) -> Store:
         """Open the database (migrated, time zone pinned, "now" set for the views)."""
-        store = Store.open(
-            self.db_path,
-            read_only=read_only,
-            wait=self.wait if wait is None else wait,
-            timezone=self.timezone,
-            now=self.now(),
-        )
-        if not read_only:
-            try:
+        wait = self.wait if wait is None else wait
+        store = self._open(read_only, wait)
+        try:
+            if not read_only:
                 sync_flow(store, self.config)
-            except BaseException:
+            elif not flow_in_sync(store, self.config):
+                # The views take stage names and SLAs from flow_stages: after an edit of
+                # ordertrack.toml, mirror it through a short writable connection first.
                 store.close()
-                raise
+                try:
+                    with self._open(False, 0.0) as writer:
+                        sync_flow(writer, self.config)
+                except DatabaseBusy:
+                    pass  # another reader holds the file: read with the stages last mirrored
+                store = self._open(True, wait)
+        except BaseException:
+            store.close()
+            raise
         return store
 
+    def _open(self, read_only: bool, wait: float) -> Store:
+        return Store.open(
+            self.db_path, read_only=read_only, wait=wait, timezone=self.timezone, now=self.now()
+        )
 
-def sync_flow(store: Store, config: Config) -> None:
-    """Mirror the configured stages into ``flow_stages`` (views join it for SLAs and owners)."""
-    rows = [
+
+def _flow_rows(config: Config) -> list[tuple[object, ...]]:
+    return [
         (s.id, i, s.label, s.owner, s.sla.total_seconds() / 3600 if s.sla else None, s.when)
         for i, s in enumerate(config.flow.stages)
     ]
+
+
+def flow_in_sync(store: Store, config: Config) -> bool:
+    """Whether ``flow_stages`` mirrors the configured stages."""
     current = store.fetchall(
         "SELECT stage_id, position, name, owner_role, sla_hours, condition FROM flow_stages "
         "ORDER BY position"
     )
-    if [tuple(r) for r in current] == rows:
+    return [tuple(r) for r in current] == _flow_rows(config)
+
+
+def sync_flow(store: Store, config: Config) -> None:
+    """Mirror the configured stages into ``flow_stages`` (views join it for SLAs and owners)."""
+    if flow_in_sync(store, config):
         return
+    rows = _flow_rows(config)
     with store.transaction() as con:
         con.execute("DELETE FROM flow_stages")
         if rows:

@@ -25,7 +25,9 @@ def sql(
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="Output format: table, csv, json or markdown.")
     ] = "table",
-    limit: Annotated[int | None, typer.Option("--limit", help="Print at most this many rows.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Print at most this many rows.", min=0)
+    ] = None,
 ) -> None:
     """Run a read-only SQL query against the order center (writes are refused, exit 2)."""
     from ordertrack.errors import UserError
@@ -35,6 +37,12 @@ def sql(
         raise UserError(f'unknown format "{fmt}"', hint=f"Use one of: {', '.join(FORMATS)}.")
     result = run_sql(open_ws(workspace, wait), query, limit=limit)
     if fmt == "json":
+        twice = sorted({c for c in result.columns if result.columns.count(c) > 1})
+        if twice:  # a JSON object keeps one of them: refuse rather than drop a column
+            raise UserError(
+                f"column names appear more than once: {', '.join(twice)}; JSON needs each once",
+                hint="Name the columns apart with AS, e.g. SELECT a.id AS order_id, b.id AS line_id.",
+            )
         rows = [dict(zip(result.columns, r, strict=True)) for r in result.rows]
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=_default))
     elif fmt == "csv":

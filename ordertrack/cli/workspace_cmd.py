@@ -87,6 +87,8 @@ def status(workspace: WorkspaceOpt = None, wait: WaitOpt = 0, json_: JsonOpt = F
     stages.add_column("Overdue", justify="right")
     for s in report.stages:
         stages.add_row(escape(s.stage), escape(s.name), f"{s.orders:,}", f"{s.overdue:,}")
-    if report.orders_without_stage:
-        stages.add_row("—", "not yet in the flow", f"{report.orders_without_stage:,}", "")
     out.print(stages)
+    if report.orders_without_stage:
+        # v_order_facts already counts them in the first stage: a note, not another row
+        out.print(f"{report.orders_without_stage:,} of them not yet moved by the flow "
+                  "(counted in the first stage).", soft_wrap=True)

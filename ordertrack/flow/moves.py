@@ -1,6 +1,8 @@
 """Set-based moves the order center makes by itself after an import.
 
-* New orders enter the first stage of the flow (``kind = 'enter'``).
+* New orders are in the first stage of the flow: ``orders.stage`` stays NULL (read as the
+  first stage, since ``created_at``) until the flow first moves them, so a million-row
+  import writes no million events.
 * Stage history sets an order's current stage from its latest imported event.
 * ``[flow.on_import]``: a file that shows an order shipped / delivered / invoiced / paid
   moves it forward to the configured stage (``via = 'import'``); never backwards, and
@@ -18,29 +20,6 @@ import duckdb
 from ordertrack.config import Config
 
 
-def place_new_orders(con: duckdb.DuckDBPyConnection, config: Config, import_id: int,
-                     now: datetime) -> int:
-    """Orders without a stage and without history enter the first stage now."""
-    first = config.flow.stages[0].id
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _new AS SELECT order_id FROM orders o WHERE o.stage IS NULL "
-        "AND NOT EXISTS (SELECT 1 FROM stage_events e WHERE e.order_id = o.order_id)"
-    )
-    n = con.execute("SELECT count(*) FROM _new").fetchone()
-    count = int(n[0]) if n else 0
-    if count:
-        con.execute(
-            "INSERT INTO stage_events (order_id, from_stage, to_stage, event_at, actor, via, kind, note, import_id) "
-            "SELECT order_id, NULL, ?, ?, 'ordertrack', 'import', 'enter', 'new order', ? FROM _new ORDER BY order_id",
-            [first, now, import_id],
-        )
-        con.execute(
-            "UPDATE orders SET stage = ?, stage_entered_at = ? WHERE order_id IN (SELECT order_id FROM _new)",
-            [first, now],
-        )
-    return count
-
-
 def stage_from_history(con: duckdb.DuckDBPyConnection) -> int:
     """Orders whose latest imported history event is newer than their current stage."""
     con.execute(
@@ -49,10 +28,8 @@ def stage_from_history(con: duckdb.DuckDBPyConnection) -> int:
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _upd AS SELECT o.order_id, l.stage, l.at FROM orders o "
-        "JOIN _latest l USING (order_id) WHERE o.stage IS NULL OR o.stage_entered_at IS NULL "
-        "OR (l.at > o.stage_entered_at) OR (o.stage IS DISTINCT FROM l.stage AND EXISTS ("
-        "  SELECT 1 FROM stage_events e WHERE e.order_id = o.order_id AND e.kind = 'enter' "
-        "  AND e.event_at = o.stage_entered_at))"
+        "JOIN _latest l USING (order_id) WHERE o.stage_entered_at IS NULL "
+        "OR l.at > o.stage_entered_at"
     )
     n = con.execute("SELECT count(*) FROM _upd").fetchone()
     count = int(n[0]) if n else 0
@@ -78,7 +55,7 @@ def import_moves(con: duckdb.DuckDBPyConnection, config: Config, import_id: int,
     if targets.delivered:
         evidence.append(
             f"SELECT order_id, {position[targets.delivered]} AS pos, max(delivered_at) AS at FROM shipments "
-            "WHERE delivered_at IS NOT NULL GROUP BY order_id"
+            "GROUP BY order_id HAVING count(*) = count(delivered_at)"  # every parcel delivered
         )
     if targets.invoiced:
         evidence.append(
@@ -99,9 +76,10 @@ def import_moves(con: duckdb.DuckDBPyConnection, config: Config, import_id: int,
         f"WITH ev AS ({' UNION ALL '.join(evidence)}), "
         f"best AS (SELECT order_id, max(pos) AS pos FROM ev GROUP BY order_id), "
         f"st AS (SELECT * FROM (VALUES {stages}) AS v(pos, stage_id)) "
-        f"SELECT o.order_id, o.stage AS from_stage, st.stage_id AS to_stage "
+        f"SELECT o.order_id, coalesce(o.stage, '{config.flow.stages[0].id}') AS from_stage, "
+        f"st.stage_id AS to_stage "
         f"FROM orders o JOIN best b USING (order_id) JOIN st ON st.pos = b.pos "
-        f"LEFT JOIN st cur ON cur.stage_id = o.stage "
+        f"LEFT JOIN st cur ON cur.stage_id = coalesce(o.stage, '{config.flow.stages[0].id}') "
         f"WHERE o.state = 'open' AND (cur.pos IS NULL OR cur.pos < b.pos)"
     )
     n = con.execute("SELECT count(*) FROM _moves").fetchone()

@@ -13,10 +13,11 @@ reason; the good rows load (``strict``: any reject fails the whole file).
 from __future__ import annotations
 
 import glob
-import hashlib
 import shutil
 import tempfile
 import time
+
+import duckdb
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -118,14 +119,6 @@ def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[ImportResult]]
     return unique, missing
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def import_files(
     ws: Workspace,
     paths: Iterable[str | Path],
@@ -187,10 +180,11 @@ def _prepare(ws: Workspace, store: Any, path: Path, forced: Any, opts: ImportOpt
              tmp: Path) -> _Prepared | ImportResult:
     from ordertrack.ingest.pipeline import Plan, header_list, path_display
     from ordertrack.ingest.profiles import all_profiles, choose, match, no_match_error
-    from ordertrack.ingest.readers import check_path, open_source
+    from ordertrack.ingest.readers import check_path, open_source, scan_file
 
     check_path(path)
-    digest = sha256_of(path)
+    scan = scan_file(path)
+    digest = scan.sha256
     if not opts.force:
         prior = store.fetchone(
             "SELECT import_id, finished_at, profile FROM imports WHERE sha256 = ? AND status = 'ok' "
@@ -208,7 +202,7 @@ def _prepare(ws: Workspace, store: Any, path: Path, forced: Any, opts: ImportOpt
 
     def opened(p: Any) -> Any:
         return open_source(path, sheet=p.sheet if p else None, encoding=p.encoding if p else None,
-                           delimiter=p.delimiter if p else None, tmp_dir=tmp)
+                           delimiter=p.delimiter if p else None, tmp_dir=tmp, scan=scan)
 
     src = opened(forced)
     if forced is not None:
@@ -256,19 +250,26 @@ def _import_one(ws: Workspace, store: Any, prep: _Prepared, opts: ImportOptions,
     pl.too_wide(plan)
     reader(con, src, plan.match.header_row, p.skip_rows, plan.width)
     _name_blank_columns(con, plan)
-    result.rows_read = src.rows
     step(1)
     with store.transaction():
         import_id = int(con.execute("SELECT nextval('seq_import_id')").fetchone()[0])  # type: ignore[index]
-        pl.build_typed(con, plan)
-        typed_rows = pl._count(con, "SELECT count(*) FROM typed")
-        result.blank_rows = result.rows_read - typed_rows
+        try:
+            pl.build_typed(con, plan, ws.config.flow.stage_ids)
+        except duckdb.Error as e:
+            from ordertrack.store.errors import csv_error
+
+            raise (csv_error(e, src.path) if src.kind == "csv" else e) from None
+        counts = con.execute("SELECT count(*), count(*) FILTER (WHERE _blank) FROM typed").fetchone()
+        assert counts is not None
+        result.rows_read, result.blank_rows = int(counts[0]), int(counts[1])
+        if result.blank_rows:
+            con.execute("DELETE FROM typed WHERE _blank")
         result.total_rows = pl.drop_total_rows(con, plan)
         pl.derive_keys(con, plan)
-        pl.row_checks(con, plan, ws.config.flow.stage_ids)
+        pl.row_checks(con, plan)
         pl.conflict_checks(con, plan)
         pl.parent_checks(con, plan)
-        rejected_rows, _ = pl.record_rejects(con, import_id, src.sheet)
+        rejected_rows, _ = pl.record_rejects(con, plan, import_id, src.sheet)
         result.rejected = rejected_rows
         result.rejects = pl.rejects_preview(con)
         result.import_id = import_id
@@ -288,8 +289,6 @@ def _import_one(ws: Workspace, store: Any, prep: _Prepared, opts: ImportOptions,
         result.unchanged = sum(x.unchanged for x in result.per_entity)
         if "stage_history" in p.entities:
             moves.stage_from_history(con)
-        if "orders" in p.entities:
-            moves.place_new_orders(con, ws.config, import_id, now)
         if set(p.entities) & {"shipments", "invoices", "payments", "orders"}:
             result.moved = moves.import_moves(con, ws.config, import_id, now)
         con.execute(

@@ -50,22 +50,53 @@ class Caster:
     def __init__(self, date_formats: list[str], day_first: bool, decimal: str, thousands: str | None):
         us = [f.replace("%m/%d", "%d/%m") for f in US_FORMATS] if day_first else US_FORMATS
         self.formats = [*date_formats, *DATE_FORMATS, *us]
+        self.user_formats = bool(date_formats)
         self.decimal = decimal
         self.thousands = thousands
 
     # -- text ------------------------------------------------------------------------------
 
-    def clean(self, col: str, f: Field, values: dict[str, str] | None, default: Any) -> str:
-        """Trimmed text or NULL; value map and default applied; ids in half-width forms."""
-        expr = f"nullif(trim({col}, {lit(TRIM_CHARS)}), '')"
+    @staticmethod
+    def trimmed(col: str) -> str:
+        """The cell without surrounding (also full-width / no-break) spaces; NULL if empty.
+
+        Guarded: the costly trim with a character list runs only on cells that need it.
+        """
+        # (an IN list here would become a join per column: plain comparisons are faster)
+        lead = " OR ".join(f"ascii({col}) = {c}" for c in (160, 12288, 65279))
+        tails = " OR ".join(f"ends_with({col}, {lit(ch)})" for ch in (" ", "\u3000", "\t", "\u00a0"))
+        return (
+            f"(CASE WHEN ascii({col}) <= 32 OR {lead} OR {tails} "
+            f"THEN nullif(trim({col}, {lit(TRIM_CHARS)}), '') ELSE nullif({col}, '') END)"
+        )
+
+    def clean(self, t: str, f: Field, values: dict[str, str] | None, default: Any) -> str:
+        """``t`` (a trimmed-text column) with ids/numbers in half-width forms, the value map
+        and the default applied."""
+        expr = t
         if f.name in ID_FIELDS or f.kind != "text":
-            expr = f"nullif(trim(translate({expr}, {lit(FULLWIDTH)}, {lit(HALFWIDTH)})), '')"
+            expr = (
+                f"(CASE WHEN strlen({t}) <> length({t}) THEN nullif(trim(translate({t}, "
+                f"{lit(FULLWIDTH)}, {lit(HALFWIDTH)})), '') ELSE {t} END)"
+            )
         if values:
             cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in values.items())
-            expr = f"(CASE {expr} {cases} ELSE {expr} END)"
+            expr = f"(CASE {t} {cases} ELSE {expr} END)"
         if default is not None:
-            expr = f"coalesce({expr}, {lit(default if not isinstance(default, bool) else str(default).lower())})"
+            d = str(default).lower() if isinstance(default, bool) else default
+            expr = f"coalesce({expr}, {lit(d)})"
         return expr
+
+    def fast(self, col: str, f: Field, has_map: bool) -> str | None:
+        """A direct cast of the raw cell that succeeds for clean exports (most cells), or
+        None when this field always needs the full cleaning path."""
+        if has_map or f.kind in ("text", "bool"):
+            return None
+        if f.kind in ("decimal", "int"):
+            return None if self.decimal == "," else f"TRY_CAST({col} AS DECIMAL(38,6))"
+        if self.user_formats:
+            return None
+        return f"TRY_CAST({col} AS TIMESTAMP)"
 
     # -- typed values ------------------------------------------------------------------------
 
@@ -80,44 +111,48 @@ class Caster:
                 return f"(CASE WHEN {num} = trunc({num}) THEN TRY_CAST({num} AS {f.type}) END)"
             return f"TRY_CAST({num} AS {f.type})"
         if kind in ("date", "timestamp"):
-            ts = self.timestamp(s)
-            return f"TRY_CAST({ts} AS {'DATE' if kind == 'date' else 'TIMESTAMPTZ'})"
+            return f"TRY_CAST({self.timestamp(s)} AS {'DATE' if kind == 'date' else 'TIMESTAMPTZ'})"
         if kind == "bool":
             return (
-                f"(CASE WHEN lower({s}) IN {tuple_sql(TRUE_WORDS)} THEN true "
-                f"WHEN lower({s}) IN {tuple_sql(FALSE_WORDS)} THEN false END)"
+                f"(CASE WHEN {one_of(f'lower({s})', TRUE_WORDS)} THEN true "
+                f"WHEN {one_of(f'lower({s})', FALSE_WORDS)} THEN false END)"
             )
         raise AssertionError(kind)
 
     def number(self, s: str) -> str:
+        # Fast path first: a plain number casts directly; only the rest is cleaned.
         t = f"regexp_replace({s}, '[¥￥$€£\\s]|RMB|CNY|元', '', 'g')"
         t = f"regexp_replace({t}, '^\\((.*)\\)$', '-\\1')"
         if self.decimal == ",":
             t = f"replace(regexp_replace({t}, '[.{self.thousands or ''}]', '', 'g'), ',', '.')"
+            fast = "NULL::DECIMAL(38,6)"
         else:
             sep = self.thousands or ","
             t = f"replace({t}, {lit(sep)}, '')"
-        return (
+            fast = f"TRY_CAST({s} AS DECIMAL(38,6))"
+        slow = (
             f"(CASE WHEN {t} = '-' THEN 0::DECIMAL(38,6) "
             f"WHEN {t} LIKE '%\\%' ESCAPE '\\' THEN TRY_CAST(rtrim({t}, '%') AS DECIMAL(38,6)) / 100 "
             f"ELSE TRY_CAST({t} AS DECIMAL(38,6)) END)"
         )
+        return f"coalesce({fast}, {slow})"
 
     def timestamp(self, s: str) -> str:
+        # ISO text casts fast; then the formats people use; then Excel serial numbers.
         serial = (
             f"(CASE WHEN regexp_full_match({s}, '\\d{{1,7}}(\\.\\d+)?') "
-            f"AND TRY_CAST({s} AS DOUBLE) BETWEEN 1 AND 2958465 "
             f"THEN TIMESTAMP '1899-12-30' + to_microseconds((TRY_CAST({s} AS DOUBLE) * 86400000000)::BIGINT) END)"
         )
-        parsed = f"try_strptime({s}, {str_list(self.formats)})"
-        ts = f"coalesce({parsed}, {serial})"
-        return f"(CASE WHEN year({ts}) BETWEEN 1900 AND 2200 THEN {ts} END)"
+        fast = "NULL::TIMESTAMP" if self.user_formats else f"TRY_CAST({s} AS TIMESTAMP)"
+        return f"coalesce({fast}, try_strptime({s}, {str_list(self.formats)}), {serial})"
 
     # -- why a value was refused -------------------------------------------------------------
 
-    def problem(self, raw: str, s: str, value: str, f: Field) -> str:
-        """An expression giving the reason ``raw`` is bad, or NULL."""
-        errs = f"trim({raw}, {lit(TRIM_CHARS)}) IN {tuple_sql(list(EXCEL_ERRORS))}"
+    def problem(self, s: str, value: str, f: Field) -> str:
+        """An expression giving the reason the cleaned text ``s`` is bad, or NULL.
+
+        ``s`` and ``value`` are column names (computed once, in an inner query).
+        """
         what = {
             "decimal": "a number",
             "int": "a whole number",
@@ -126,9 +161,14 @@ class Caster:
             "bool": "yes/no (是/否)",
             "text": "text",
         }[f.kind]
-        checks = [f"WHEN {errs} THEN 'Excel error value ' || trim({raw}) || ' in the cell'"]
+        checks = [
+            f"WHEN starts_with({s}, '#') AND {one_of(s, list(EXCEL_ERRORS))} "
+            f"THEN 'Excel error value ' || {s} || ' in the cell'"
+        ]
         if f.kind != "text":
             checks.append(f"WHEN {s} IS NOT NULL AND {value} IS NULL THEN 'not {what}'")
+        if f.kind in ("date", "timestamp"):
+            checks.append(f"WHEN year({value}) NOT BETWEEN 1900 AND 2200 THEN 'a date out of range'")
         if f.name in ("qty", "reserved_qty", "freight_cost"):
             checks.append(f"WHEN {value} < 0 THEN 'negative quantity or amount'")
         if f.name == "nps":
@@ -140,3 +180,8 @@ class Caster:
 
 def tuple_sql(values: list[str]) -> str:
     return "(" + ", ".join(lit(v) for v in values) + ")"
+
+
+def one_of(expr: str, values: list[str]) -> str:
+    """``expr`` equals one of ``values`` (comparisons: DuckDB plans a long IN list as a join)."""
+    return "(" + " OR ".join(f"{expr} = {lit(v)}" for v in values) + ")"

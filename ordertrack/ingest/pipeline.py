@@ -14,9 +14,9 @@ from typing import Any
 
 import duckdb
 
-from ordertrack.entities import ENTITIES, Entity
+from ordertrack.entities import ENTITIES, Entity, Field
 from ordertrack.errors import InputError
-from ordertrack.ingest.casting import Caster, lit
+from ordertrack.ingest.casting import Caster, lit, one_of
 from ordertrack.ingest.profiles import Match, ResolvedProfile
 
 REJECT_TYPE = "STRUCT(column_name VARCHAR, raw_value VARCHAR, reason VARCHAR)"
@@ -40,6 +40,7 @@ class Plan:
     match: Match
     headers: list[str]
     width: int
+    has_duplicates: set[str] = field(default_factory=set)  # entities with a repeated key
 
     def col(self, q: str) -> str | None:
         i = self.match.columns.get(q)
@@ -73,13 +74,25 @@ def qcol(entity: str, name: str) -> str:
     return f'"{entity}__{name}"'
 
 
-def build_typed(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
-    """raw → typed: one column per mapped field, the row's attrs and its problems."""
+def build_typed(con: duckdb.DuckDBPyConnection, plan: Plan, stage_ids: list[str]) -> None:
+    """raw → typed: one column per mapped field, the row's attrs and its problems.
+
+    Nested projections so each expression is computed once per cell:
+    1. ``_t_cN``: the trimmed text of text cells; ``_f_…``: a direct cast of typed cells
+       (the fast path: a clean export needs nothing more);
+    2. ``_s_…``: the cleaned text (full-width forms, value map, default) — for typed cells
+       only where the direct cast failed;
+    3. ``_v_…``: the typed value;
+    4. the problems of the row, as a list (empty for a good row).
+    """
     p = plan.profile
     caster = Caster(p.date_formats, p.day_first, p.decimal, p.thousands)
-    inner: list[str] = ["_row"]
+    layer1: list[str] = ["*"]
+    layer2: list[str] = ["_row", *(f"c{i}" for i in range(plan.width))]
+    layer3: list[str] = ["*"]
     outer: list[str] = ["_row"]
     problems: list[str] = []
+    trimmed: set[str] = set()
     mapped_cols: set[int] = set(plan.match.columns.values())
     for e in p.entities:
         ent = ENTITIES[e]
@@ -89,39 +102,83 @@ def build_typed(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             default = p.defaults.get(q)
             if col is None and default is None:
                 continue
-            raw = col or "NULL::VARCHAR"
-            s = caster.clean(raw, f, p.values.get(q), default)
-            value = caster.typed(f"_s_{e}__{f.name}", f)
-            inner.append(f"{raw} AS _r_{e}__{f.name}, {s} AS _s_{e}__{f.name}")
-            outer.append(f"{value} AS {qcol(e, f.name)}")
+            n = f"{e}__{f.name}"
+            s_name, v_name, f_name = f"_s_{n}", f"_v_{n}", f"_f_{n}"
+            values = p.values.get(q)
+            fast = caster.fast(col, f, bool(values)) if col is not None else None
+            if fast is not None and col is not None:
+                # trimmed only where the direct cast failed (rare): inline, evaluated lazily
+                t_col = caster.trimmed(col)
+            elif col is not None:
+                if col not in trimmed:
+                    layer1.append(f"{caster.trimmed(col)} AS _t_{col}")
+                    trimmed.add(col)
+                t_col = f"_t_{col}"
+            else:
+                t_col = "NULL::VARCHAR"
+            s = caster.clean(t_col, f, values, default)
+            if fast is not None:
+                layer1.append(f"{fast} AS {f_name}")
+                layer2.append(f"{f_name}, (CASE WHEN {f_name} IS NULL THEN {s} END) AS {s_name}")
+                value = f"coalesce({f_name}::{_cast_type(f)}, {caster.typed(s_name, f)})"
+            else:
+                layer2.append(f"{s} AS {s_name}")
+                value = caster.typed(s_name, f)
+            layer3.append(f"{value} AS {v_name}")
+            outer.append(f"{v_name} AS {qcol(e, f.name)}")
             header = plan.headers[plan.match.columns[q]] if q in plan.match.columns else f.name
-            why = caster.problem(f"_r_{e}__{f.name}", f"_s_{e}__{f.name}", value, f)
+            why = caster.problem(s_name, v_name, f)
+            if f.required or f.name in ent.key:
+                why = why.replace(
+                    "(CASE ", f"(CASE WHEN {v_name} IS NULL AND {s_name} IS NULL THEN "
+                    f"{lit('missing ' + f.name + ' (' + header + ')')} ", 1)
+            if e == "stage_history" and f.name in ("to_stage", "from_stage"):
+                why = why.replace(
+                    "(CASE ", f"(CASE WHEN NOT {one_of(v_name, stage_ids)} THEN 'unknown stage; the flow "
+                    f"has: {', '.join(stage_ids)} (map other names with "
+                    f"[profiles.NAME.values.{f.name}])' ", 1)
+            shown = f"coalesce({s_name}, {col})" if col is not None else s_name
             problems.append(
                 f"CASE WHEN {why} IS NOT NULL THEN {{'column_name': {lit(header)}, "
-                f"'raw_value': left(_r_{e}__{f.name}, 200), 'reason': {why}}} END"
+                f"'raw_value': left({shown}, 200), 'reason': {why}}} END"
             )
-    # the original cells (for the rejects file) and the unmapped ones (kept in attrs)
-    all_pairs = ", ".join(f"{lit(h)}, c{i}" for i, h in enumerate(plan.headers) if h)
+    # the columns no field maps are kept, not dropped: they go to the row's attrs
     extra = [i for i in range(plan.width) if i not in mapped_cols and plan.headers[i]]
     attrs = (
-        "json_merge_patch('{}', json_object(" + ", ".join(f"{lit(plan.headers[i])}, c{i}" for i in extra) + "))"
+        "json_object(" + ", ".join(f"{lit(plan.headers[i])}, c{i}" for i in extra) + ")"
         if extra
         else "NULL::JSON"
     )
-    inner.append(f"json_object({all_pairs}) AS _raw_row" if all_pairs else "NULL::JSON AS _raw_row")
-    inner.append(f"{attrs} AS _attrs")
-    outer += ["_raw_row", "_attrs"]
+    # blank: no cell has a visible character (checked fully only when the first is empty)
+    every = ", ".join(f"c{i}" for i in range(plan.width))
+    blank = (
+        f"(coalesce({every}) IS NULL OR ((c0 IS NULL OR ascii(c0) IN (9, 32, 160, 12288, 65279)) "
+        f"AND regexp_full_match(concat({every}), '[\\s\\x{{3000}}\\x{{a0}}\\x{{feff}}]*')))"
+        if plan.width
+        else "true"
+    )
+    layer1 += [f"{attrs} AS _attrs", f"{blank} AS _blank"]
+    layer2 += ["_attrs", "_blank"]
     errs = (
         f"list_filter([{', '.join(problems)}], lambda x: x IS NOT NULL)"
         if problems
         else f"[]::{REJECT_TYPE}[]"
     )
-    outer.append(f"{errs}::{REJECT_TYPE}[] AS _errors")
-    blank = " AND ".join(f"nullif(trim(c{i}, ' \t\r\n\u3000'), '') IS NULL" for i in range(plan.width)) or "true"
+    outer += ["_attrs", f"{errs}::{REJECT_TYPE}[] AS _errors", "_blank"]
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE typed AS SELECT {', '.join(outer)} FROM ("
-        f"SELECT {', '.join(inner)} FROM raw WHERE NOT ({blank})) ORDER BY _row"
+        f"SELECT {', '.join(layer3)} FROM ("
+        f"SELECT {', '.join(layer2)} FROM ("
+        f"SELECT {', '.join(layer1)} FROM raw)))"
     )
+
+
+def _cast_type(f: Field) -> str:
+    if f.kind == "date":
+        return "DATE"
+    if f.kind == "timestamp":
+        return "TIMESTAMPTZ"
+    return f.type
 
 
 def drop_total_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> int:
@@ -131,17 +188,15 @@ def drop_total_rows(con: duckdb.DuckDBPyConnection, plan: Plan) -> int:
     kc = qcol(first, ENTITIES[first].key[0]) if (key_q in plan.match.columns) else None
     if kc is None:
         return 0
-    words = ", ".join(lit(w) for w in TOTAL_WORDS)
-    n = con.execute(
-        f"SELECT count(*) FROM typed WHERE lower(regexp_replace({kc}, '[\\s:：]', '', 'g')) IN ({words}) "
-        f"OR ({kc} IS NULL AND _row > (SELECT max(_row) FROM typed WHERE {kc} IS NOT NULL))"
-    ).fetchone()
-    count = int(n[0]) if n else 0
+    # Only the bottom of the file is looked at: that is where exports put their totals.
+    label = f"lower(regexp_replace({kc}, '[\\s:：]', '', 'g'))"
+    is_total = (
+        f"_row > (SELECT max(_row) - 10 FROM typed) AND ({one_of(label, list(TOTAL_WORDS))} "
+        f"OR ({kc} IS NULL AND _row > (SELECT max(_row) FROM typed WHERE {kc} IS NOT NULL)))"
+    )
+    count = _count(con, f"SELECT count(*) FROM typed WHERE {is_total}")
     if count:
-        con.execute(
-            f"DELETE FROM typed WHERE lower(regexp_replace({kc}, '[\\s:：]', '', 'g')) IN ({words}) "
-            f"OR ({kc} IS NULL AND _row > (SELECT max(_row) FROM typed WHERE {kc} IS NOT NULL))"
-        )
+        con.execute(f"DELETE FROM typed WHERE {is_total}")
     return count
 
 
@@ -175,6 +230,18 @@ def derive_keys(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS {sel} ORDER BY _row")
 
 
+def drop_temp(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop a temp table or view called ``name``, whichever it is (no error inside a
+    transaction, which would abort it)."""
+    row = con.execute(
+        "SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = ? UNION ALL "
+        "SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = ?",
+        [name, name],
+    ).fetchone()
+    if row:
+        con.execute(f"DROP {row[0]} {name}")
+
+
 def _has(con: duckdb.DuckDBPyConnection, column: str) -> bool:
     row = con.execute(
         "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'typed' AND column_name = ?",
@@ -183,42 +250,23 @@ def _has(con: duckdb.DuckDBPyConnection, column: str) -> bool:
     return bool(row and row[0])
 
 
-def row_checks(con: duckdb.DuckDBPyConnection, plan: Plan, stage_ids: list[str]) -> None:
-    """Problems of a row as a whole: missing keys, unknown stages (appended to _errors)."""
+def row_checks(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    """Keys the importer derived (line numbers, shipment ids) must not be empty."""
     p = plan.profile
-    checks: list[str] = []
     for e in p.entities:
         ent = ENTITIES[e]
-        needed = [f for f in ent.fields if f.required] + [
-            ent.field(k) for k in ent.key if not ent.field(k).required
-        ]
-        for f in needed:
-            q = f"{e}.{f.name}"
-            header = plan.headers[plan.match.columns[q]] if q in plan.match.columns else f.name
-            checks.append(
-                f"CASE WHEN {qcol(e, f.name)} IS NULL AND NOT list_contains("
-                f"list_transform(_errors, lambda x: x.column_name), {lit(header)}) THEN "
-                f"{{'column_name': {lit(header)}, 'raw_value': NULL, "
-                f"'reason': {lit('missing ' + f.name + ' (' + header + ')')}}} END"
+        for k in ent.key:
+            q = f"{e}.{k}"
+            if q in plan.match.columns or q in p.defaults:
+                continue  # typed and checked in build_typed
+            if not _has(con, f"{e}__{k}"):
+                continue
+            what = "tracking number" if k == "shipment_id" else k
+            con.execute(
+                f"UPDATE typed SET _errors = list_concat(_errors, [{{'column_name': {lit(k)}, "
+                f"'raw_value': NULL, 'reason': {lit('missing ' + what + ' (needed for the key)')}}}]"
+                f"::{REJECT_TYPE}[]) WHERE {qcol(e, k)} IS NULL AND len(_errors) = 0"
             )
-        if e == "stage_history":
-            ids = ", ".join(lit(s) for s in stage_ids)
-            for fname in ("to_stage", "from_stage"):
-                q = f"{e}.{fname}"
-                if q not in plan.match.columns and q not in p.defaults:
-                    continue
-                header = plan.headers[plan.match.columns[q]] if q in plan.match.columns else fname
-                checks.append(
-                    f"CASE WHEN {qcol(e, fname)} IS NOT NULL AND {qcol(e, fname)} NOT IN ({ids}) THEN "
-                    f"{{'column_name': {lit(header)}, 'raw_value': {qcol(e, fname)}, "
-                    f"'reason': 'unknown stage; the flow has: ' || {lit(', '.join(stage_ids))} || "
-                    f"' (map other names with [profiles.NAME.values.{fname}])'}} END"
-                )
-    if checks:
-        con.execute(
-            f"UPDATE typed SET _errors = list_concat(_errors, list_filter([{', '.join(checks)}], "
-            f"lambda x: x IS NOT NULL)::{REJECT_TYPE}[])"
-        )
 
 
 def entity_fields(plan: Plan, e: str) -> list[str]:
@@ -236,7 +284,11 @@ def entity_fields(plan: Plan, e: str) -> list[str]:
 
 
 def conflict_checks(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
-    """Rows that share an entity's key but disagree: reject them all, showing the values."""
+    """Rows that share an entity's key but disagree: reject them all, showing the values.
+
+    Identical repeats (an order's header fields on each of its lines) are fine. The
+    detailed comparison runs only over keys that occur more than once.
+    """
     for e in plan.profile.entities:
         ent = ENTITIES[e]
         if ent.append_only:
@@ -245,31 +297,40 @@ def conflict_checks(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         keys = [qcol(e, k) for k in ent.key]
         others = [f for f in fields if f not in ent.key]
         if not others:
+            plan.has_duplicates.add(e)  # nothing to disagree on; identical repeats collapse
             continue
         key_text = " || '/' || ".join(f"coalesce({k}::VARCHAR, '')" for k in keys)
+        not_null = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _dup AS SELECT * FROM typed WHERE len(_errors) = 0 "
+            f"AND {not_null} QUALIFY count(*) OVER (PARTITION BY {', '.join(keys)}) > 1"
+        )
+        if not _count(con, "SELECT count(*) FROM _dup"):
+            continue
+        plan.has_duplicates.add(e)
         parts = []
         for f in others:
             q = f"{e}.{f}"
             header = plan.headers[plan.match.columns[q]] if q in plan.match.columns else f
-            c = qcol(e, f)
+            c = f"coalesce({qcol(e, f)}::VARCHAR, '(blank)')"
             parts.append(
                 f"SELECT {key_text} AS k, {lit(header)} AS h, "
-                f"string_agg(DISTINCT coalesce({c}::VARCHAR, '(blank)'), ' vs ' ORDER BY coalesce({c}::VARCHAR, '(blank)')) AS vals, "
+                f"string_agg(DISTINCT {c}, ' vs ' ORDER BY {c}) AS vals, "
                 f"string_agg(_row::VARCHAR, ', ' ORDER BY _row) AS rows_ "
-                f"FROM typed WHERE len(_errors) = 0 AND {' AND '.join(f'{k} IS NOT NULL' for k in keys)} "
-                f"GROUP BY ALL HAVING count(DISTINCT coalesce({c}::VARCHAR, '\x00')) > 1"
+                f"FROM _dup GROUP BY 1 HAVING count(DISTINCT {c}) > 1"
             )
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _conflicts AS "
-            f"SELECT k, h, vals, rows_ FROM ({' UNION ALL '.join(p.replace('GROUP BY ALL', 'GROUP BY 1') for p in parts)})"
+            "CREATE OR REPLACE TEMP TABLE _conflicts AS SELECT k, first(h ORDER BY h) AS h, "
+            "first(vals ORDER BY h) AS vals, first(rows_ ORDER BY h) AS rows_ "
+            f"FROM ({' UNION ALL '.join(parts)}) GROUP BY k"
         )
-        label = "order" if e == "orders" else e.rstrip("s").replace("_", " ")
+        label = {"orders": "order", "order_lines": "order line"}.get(e, e.rstrip("s"))
         con.execute(
-            f"UPDATE typed SET _errors = list_concat(_errors, [{{'column_name': c.h, 'raw_value': c.vals, "
-            f"'reason': {lit(label)} || ' ' || c.k || ': ' || c.h || ' differs between rows ' || c.rows_ "
-            f"|| ' (' || c.vals || '); rows with the same key must agree'}}]::{REJECT_TYPE}[]) "
-            f"FROM (SELECT k, first(h) AS h, first(vals) AS vals, first(rows_) AS rows_ FROM _conflicts GROUP BY k) c "
-            f"WHERE ({key_text}) = c.k AND len(typed._errors) = 0"
+            f"UPDATE typed SET _errors = list_concat(_errors, [{{'column_name': c.h, "
+            f"'raw_value': c.vals, 'reason': {lit(label)} || ' ' || c.k || ': ' || c.h || "
+            f"' differs between rows ' || c.rows_ || ' (' || c.vals || '); rows with the same "
+            f"key must agree'}}]::{REJECT_TYPE}[]) "
+            f"FROM _conflicts c WHERE ({key_text}) = c.k AND len(typed._errors) = 0"
         )
 
 
@@ -295,11 +356,19 @@ def parent_checks(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         )
 
 
-def record_rejects(con: duckdb.DuckDBPyConnection, import_id: int, sheet: str | None) -> tuple[int, int]:
+def record_rejects(con: duckdb.DuckDBPyConnection, plan: Plan, import_id: int,
+                   sheet: str | None) -> tuple[int, int]:
+    """Every problem of every rejected row, with the row's original cells."""
+    bad = _count(con, "SELECT count(*) FROM typed WHERE len(_errors) > 0")
+    if not bad:
+        return 0, 0
+    pairs = ", ".join(f"{lit(h)}, r.c{i}" for i, h in enumerate(plan.headers) if h)
+    raw_row = f"json_object({pairs})" if pairs else "NULL::JSON"
     con.execute(
         "INSERT INTO import_rejects (import_id, sheet, row_no, column_name, raw_value, reason, raw_row) "
-        "SELECT ?, ?, _row, e.column_name, e.raw_value, e.reason, _raw_row "
-        "FROM (SELECT _row, _raw_row, unnest(_errors) AS e FROM typed WHERE len(_errors) > 0) ORDER BY _row",
+        f"SELECT ?, ?, t._row, t.e.column_name, t.e.raw_value, t.e.reason, {raw_row} "
+        "FROM (SELECT _row, unnest(_errors) AS e FROM typed WHERE len(_errors) > 0) t "
+        "JOIN raw r ON r._row = t._row ORDER BY t._row",
         [import_id, sheet],
     )
     row = con.execute(
@@ -315,10 +384,15 @@ def load_entity(con: duckdb.DuckDBPyConnection, plan: Plan, e: str, import_id: i
     fields = entity_fields(plan, e)
     keys = list(ent.key)
     sel = ", ".join(f"{qcol(e, f)} AS {f}" for f in fields)
+    once = (
+        f" QUALIFY row_number() OVER (PARTITION BY {', '.join(qcol(e, k) for k in keys)} ORDER BY _row) = 1"
+        if e in plan.has_duplicates or ent.append_only
+        else ""
+    )
+    drop_temp(con, "s")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE s AS SELECT {sel}, _attrs AS attrs FROM typed "
-        f"WHERE len(_errors) = 0 QUALIFY row_number() OVER (PARTITION BY {', '.join(qcol(e, k) for k in keys)} "
-        f"ORDER BY _row) = 1"
+        f"CREATE TEMP {'TABLE' if once else 'VIEW'} s AS SELECT {sel}, _attrs AS attrs "
+        f"FROM typed WHERE len(_errors) = 0{once}"
     )
     table = ent.table
     on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
@@ -336,7 +410,11 @@ def load_entity(con: duckdb.DuckDBPyConnection, plan: Plan, e: str, import_id: i
     set_cols = [f for f in fields if f not in keys]
     differs = " OR ".join(f"s.{f} IS DISTINCT FROM t.{f}" for f in set_cols)
     new_attrs = "CASE WHEN s.attrs IS NULL THEN t.attrs ELSE json_merge_patch(coalesce(t.attrs, '{}'), s.attrs) END"
-    differs = " OR ".join(x for x in (differs, f"({new_attrs})::VARCHAR IS DISTINCT FROM t.attrs::VARCHAR") if x)
+    attrs_differ = (
+        "(s.attrs IS NOT NULL AND s.attrs::VARCHAR IS DISTINCT FROM t.attrs::VARCHAR "
+        f"AND ({new_attrs})::VARCHAR IS DISTINCT FROM t.attrs::VARCHAR)"
+    )
+    differs = " OR ".join(x for x in (differs, attrs_differ) if x)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _changed AS SELECT s.* REPLACE ({new_attrs} AS attrs) "
         f"FROM s JOIN {table} t ON {on} WHERE {differs}"

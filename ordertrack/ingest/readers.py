@@ -53,9 +53,52 @@ class Source:
     headers: list[str] = field(default_factory=list)
     rows: int = 0
     utf8_path: Path | None = None  # transcoded copy of a non-UTF-8 CSV
+    csv_relation: str | None = None
+    blank_lines: list[int] = field(default_factory=list)
     _excel: Any = None
     _errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) → "#N/A"
     _origin: tuple[int, int] = (0, 0)  # first row / column of the sheet's used range (0-based)
+
+
+@dataclass
+class FileScan:
+    """One pass over the bytes: the hash, whether it is UTF-8, where the empty lines are."""
+
+    sha256: str
+    utf8: bool
+    blank_lines: list[int]  # 1-based physical line numbers of empty lines
+
+
+def scan_file(path: Path) -> FileScan:
+    import hashlib
+
+    h = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    blanks: list[int] = []
+    line = 1
+    prev_nl = True
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            if b"\n\n" in chunk or b"\n\r\n" in chunk or (prev_nl and chunk[:1] in (b"\n", b"\r")):
+                for m in re.finditer(rb"\n(?=\r?\n)", chunk):
+                    blanks.append(line + chunk.count(b"\n", 0, m.start()) + 1)
+                if prev_nl and chunk[:1] == b"\n" and line > 1:
+                    blanks.append(line)
+            line += chunk.count(b"\n")
+            prev_nl = chunk.endswith(b"\n")
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return FileScan(h.hexdigest(), utf8, sorted(set(blanks)))
 
 
 def check_path(path: Path) -> None:
@@ -75,18 +118,20 @@ def check_path(path: Path) -> None:
 
 
 def open_source(path: Path, *, sheet: str | int | None = None, encoding: str | None = None,
-                delimiter: str | None = None, tmp_dir: Path | None = None) -> Source:
+                delimiter: str | None = None, tmp_dir: Path | None = None,
+                scan: FileScan | None = None) -> Source:
     """Open a file and read its first rows (to find the header and choose a profile)."""
     check_path(path)
     if path.suffix.lower() in EXCEL_EXT:
         return _open_excel(path, sheet)
-    return _open_csv(path, encoding, delimiter, tmp_dir)
+    return _open_csv(path, encoding, delimiter, tmp_dir, scan or scan_file(path))
 
 
 # -- CSV ---------------------------------------------------------------------------------
 
 
-def _open_csv(path: Path, encoding: str | None, delimiter: str | None, tmp_dir: Path | None) -> Source:
+def _open_csv(path: Path, encoding: str | None, delimiter: str | None, tmp_dir: Path | None,
+              scan: FileScan) -> Source:
     with path.open("rb") as f:
         head = f.read(4)
     if head.startswith((b"\xd0\xcf\x11\xe0", b"PK\x03\x04")):
@@ -94,13 +139,15 @@ def _open_csv(path: Path, encoding: str | None, delimiter: str | None, tmp_dir: 
             f"{path}: this is an Excel workbook saved with a {path.suffix} name",
             hint="Rename it to .xlsx (or .xls) and import it again.",
         )
-    enc = (encoding or "").lower().replace("_", "-") or detect_encoding(path)
+    enc = (encoding or "").lower().replace("_", "-") or detect_encoding(path, scan)
     src = Source(path, "csv", encoding=enc)
     if enc in ("utf-8", "utf-8-sig", "utf8"):
         src.encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
         src.utf8_path = path
+        src.blank_lines = scan.blank_lines
     else:
         src.utf8_path = transcode(path, enc, tmp_dir)
+        src.blank_lines = scan.blank_lines  # line breaks are the same in any encoding
     with src.utf8_path.open("r", encoding="utf-8-sig", newline="") as f:
         text = f.read(256 * 1024)
     lines = text.splitlines()
@@ -118,25 +165,16 @@ def _open_csv(path: Path, encoding: str | None, delimiter: str | None, tmp_dir: 
     return src
 
 
-def detect_encoding(path: Path) -> str:
+def detect_encoding(path: Path, scan: FileScan) -> str:
     """UTF-8 (BOM or not) if the whole file decodes as UTF-8; else GB18030 (⊃ GBK)."""
     with path.open("rb") as f:
         start = f.read(4)
-        if start.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
-        f.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        offset = 0
-        try:
-            while chunk := f.read(CHUNK):
-                decoder.decode(chunk)
-                offset += len(chunk)
-            decoder.decode(b"", final=True)
-            return "utf-8"
-        except UnicodeDecodeError:
-            pass
+    if start.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if scan.utf8:
+        return "utf-8"
     check_mixed_encoding(path)
     return "gb18030"
 
@@ -221,63 +259,51 @@ def sniff_delimiter(lines: list[str]) -> str:
 
 def read_csv_table(con: duckdb.DuckDBPyConnection, src: Source, header_row: int, skip: int,
                    width: int) -> None:
-    """Load the data rows below ``header_row`` into temp table ``raw``."""
+    """Make ``raw`` a view of the data rows below ``header_row`` (read by DuckDB, streamed).
+
+    A view, not a copy: the file is read once to type it, and again only to show the
+    original cells of rejected rows.
+    """
     assert src.utf8_path is not None and src.delimiter is not None
     cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     first_line = header_row + skip  # physical lines before the first data line
-    rel = (
-        f"read_csv(?, header = false, skip = {first_line}, columns = {cols}, "
-        f"delim = ?, quote = '\"', escape = '\"', null_padding = true, strict_mode = true, "
-        f"auto_detect = false, max_line_size = 16777216)"
-    )
-    blanks = _blank_lines(src.utf8_path, first_line)
-    try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE raw AS SELECT *, "
-            f"(row_number() OVER ())::BIGINT + {first_line} AS _row FROM {rel}",
-            [str(src.utf8_path), src.delimiter],
+    path = str(src.utf8_path).replace("'", "''")
+    delim = src.delimiter.replace("'", "''")
+
+    def relation(parallel: bool) -> str:
+        return (
+            f"read_csv('{path}', header = false, skip = {first_line}, columns = {cols}, "
+            f"delim = '{delim}', quote = '\"', escape = '\"', null_padding = true, "
+            f"strict_mode = true, auto_detect = false, max_line_size = 16777216"
+            f"{'' if parallel else ', parallel = false'})"
         )
+
+    blanks = [b for b in src.blank_lines if b > first_line]
+    rel = relation(parallel=True)
+    try:
+        con.execute(f"SELECT count(*) FROM (SELECT * FROM {rel} LIMIT 1)")
+        # a cheap probe; the whole file is checked when it is read
     except duckdb.Error as e:
-        from ordertrack.store.errors import csv_error
+        from ordertrack.store.errors import csv_error, needs_serial_csv
 
-        raise csv_error(e, src.path) from None
+        if not needs_serial_csv(e):
+            raise csv_error(e, src.path) from None
+        rel = relation(parallel=False)  # quoted line breaks: read with one thread
+    numbered = f"SELECT *, (row_number() OVER ())::BIGINT + {first_line} AS _row FROM {rel}"
     if blanks:
-        # DuckDB skips empty lines: shift the row numbers after each one.
-        _shift_rows(con, blanks, first_line)
-    count = con.execute("SELECT count(*) FROM raw").fetchone()
-    src.rows = int(count[0]) if count else 0
+        # DuckDB skips empty lines: shift the row numbers after each one, so they stay
+        # the numbers Excel shows.
+        starts = ", ".join(f"({b - first_line - j}, {j + 1})" for j, b in enumerate(blanks))
+        numbered = (
+            f"SELECT r.* REPLACE (r._row + coalesce(s.shift, 0) AS _row) FROM ({numbered}) r "
+            f"ASOF LEFT JOIN (SELECT * FROM (VALUES {starts}) v(k, shift)) s "
+            f"ON r._row - {first_line} >= s.k"
+        )
+    from ordertrack.ingest.pipeline import drop_temp
 
-
-def _blank_lines(path: Path, after: int) -> list[int]:
-    """Physical line numbers (1-based) of empty lines after line ``after``."""
-    found: list[int] = []
-    line = 1
-    prev_nl = True
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            for m in re.finditer(rb"\n(?=\r?\n)", chunk):
-                n = line + chunk.count(b"\n", 0, m.start()) + 1
-                if n > after:
-                    found.append(n)
-            if prev_nl and chunk[:1] == b"\n" and line > after:
-                found.append(line)
-            line += chunk.count(b"\n")
-            prev_nl = chunk.endswith(b"\n")
-    return sorted(set(found))
-
-
-def _shift_rows(con: duckdb.DuckDBPyConnection, blanks: list[int], first_line: int) -> None:
-    # The k-th data record (1-based) sits at physical line first_line + k + (blank lines
-    # before it). With blanks b_0 < b_1 < …, records with index >= b_j - first_line - j
-    # are shifted by j + 1.
-    starts = [(b - first_line - j, j + 1) for j, b in enumerate(blanks)]
-    con.execute("CREATE OR REPLACE TEMP TABLE _shift (k BIGINT, shift BIGINT)")
-    con.executemany("INSERT INTO _shift VALUES (?, ?)", starts)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE raw AS SELECT r.* REPLACE (r._row + coalesce(s.shift, 0) "
-        f"AS _row) FROM raw r ASOF LEFT JOIN _shift s ON r._row - {first_line} >= s.k "
-        "ORDER BY r._row"
-    )
+    drop_temp(con, "raw")
+    con.execute(f"CREATE TEMP VIEW raw AS {numbered}")
+    src.csv_relation = rel
 
 
 # -- Excel -------------------------------------------------------------------------------
@@ -457,8 +483,11 @@ def read_excel_table(con: duckdb.DuckDBPyConnection, src: Source, header_row: in
     table = pa.table({f"c{i}": a for i, a in enumerate(arrays)})
     con.register("_arrow_raw", table)
     try:
+        from ordertrack.ingest.pipeline import drop_temp
+
+        drop_temp(con, "raw")
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE raw AS SELECT *, "
+            f"CREATE TEMP TABLE raw AS SELECT *, "
             f"(row_number() OVER ())::BIGINT + {first_data} AS _row FROM _arrow_raw"
         )
     finally:
@@ -467,8 +496,6 @@ def read_excel_table(con: duckdb.DuckDBPyConnection, src: Source, header_row: in
         _check_extra_cells(src, extra, first_data)
     if src._errors:
         _mark_errors(con, src, first_data, width)
-    count = con.execute("SELECT count(*) FROM raw").fetchone()
-    src.rows = int(count[0]) if count else 0
 
 
 def _check_extra_cells(src: Source, extra: list[Any], first_data: int) -> None:

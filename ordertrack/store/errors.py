@@ -65,6 +65,11 @@ _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 _CSV_COLS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
+def needs_serial_csv(exc: BaseException) -> bool:
+    """DuckDB's parallel CSV scanner refuses quoted line breaks with null padding."""
+    return "parallel=false" in str(exc)
+
+
 def csv_error(exc: BaseException, path: Path) -> BaseException:
     """DuckDB's CSV reader refused a file: name the line and what was wrong."""
     from ordertrack.errors import InputError

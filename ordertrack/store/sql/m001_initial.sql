@@ -1,4 +1,6 @@
--- m001: the order center's tables. Times are TIMESTAMPTZ; dates are DATE; money DECIMAL.
+-- m001: the order center's tables. Entity tables carry no index: keys are kept unique by
+-- the importer (compare-first loads), which keeps million-row imports fast.
+-- Times are TIMESTAMPTZ; dates are DATE; money DECIMAL.
 -- Every imported entity keeps the columns its file had but no field maps in `attrs` (JSON),
 -- and the import that last wrote the row in `import_id`.
 
@@ -24,7 +26,7 @@ CREATE TABLE flow_stages (            -- the configured flow, synced from ordert
 );
 
 CREATE TABLE orders (
-    order_id VARCHAR PRIMARY KEY,
+    order_id VARCHAR NOT NULL,        -- unique: the importer keeps it so (no index: bulk loads stay fast)
     customer VARCHAR,
     customer_id VARCHAR,
     sales_rep VARCHAR,
@@ -36,8 +38,8 @@ CREATE TABLE orders (
     amount DECIMAL(18,2),
     currency VARCHAR,
     status VARCHAR,
-    stage VARCHAR,                    -- current stage id (flow engine)
-    stage_entered_at TIMESTAMPTZ,     -- when it entered the current stage
+    stage VARCHAR,                    -- current stage id; NULL: the flow's first stage
+    stage_entered_at TIMESTAMPTZ,     -- when it entered it; NULL: created_at
     state VARCHAR NOT NULL DEFAULT 'open',  -- open | on_hold | cancelled | closed
     attrs JSON,
     import_id BIGINT,
@@ -58,12 +60,11 @@ CREATE TABLE order_lines (
     bin VARCHAR,
     reserved_qty DECIMAL(18,3),
     attrs JSON,
-    import_id BIGINT,
-    PRIMARY KEY (order_id, line_no)
+    import_id BIGINT                  -- (order_id, line_no) unique, kept by the importer
 );
 
 CREATE TABLE customers (
-    customer_id VARCHAR PRIMARY KEY,
+    customer_id VARCHAR NOT NULL,
     name VARCHAR,
     segment VARCHAR,
     region VARCHAR,
@@ -85,8 +86,7 @@ CREATE TABLE inventory (
     bin VARCHAR,
     as_of DATE,
     attrs JSON,
-    import_id BIGINT,
-    PRIMARY KEY (sku, warehouse)
+    import_id BIGINT                  -- (sku, warehouse) unique, kept by the importer
 );
 
 CREATE TABLE inventory_history (      -- one snapshot per SKU, warehouse and day imported
@@ -101,7 +101,7 @@ CREATE TABLE inventory_history (      -- one snapshot per SKU, warehouse and day
 );
 
 CREATE TABLE shipments (
-    shipment_id VARCHAR PRIMARY KEY,
+    shipment_id VARCHAR NOT NULL,
     order_id VARCHAR NOT NULL,
     carrier VARCHAR,
     tracking_no VARCHAR,
@@ -115,7 +115,7 @@ CREATE TABLE shipments (
 );
 
 CREATE TABLE invoices (
-    invoice_id VARCHAR PRIMARY KEY,
+    invoice_id VARCHAR NOT NULL,
     order_id VARCHAR NOT NULL,
     invoice_date DATE,
     amount DECIMAL(18,2),
@@ -125,7 +125,7 @@ CREATE TABLE invoices (
 );
 
 CREATE TABLE payments (
-    payment_id VARCHAR PRIMARY KEY,
+    payment_id VARCHAR NOT NULL,
     order_id VARCHAR NOT NULL,
     paid_date DATE,
     amount DECIMAL(18,2),
@@ -135,7 +135,7 @@ CREATE TABLE payments (
 );
 
 CREATE TABLE feedback (
-    feedback_id VARCHAR PRIMARY KEY,
+    feedback_id VARCHAR NOT NULL,
     order_id VARCHAR NOT NULL,
     received_date DATE,
     complaint BOOLEAN,
@@ -253,7 +253,5 @@ CREATE TABLE audit_log (
     changes JSON
 );
 
-CREATE INDEX idx_lines_sku ON order_lines (sku);
-CREATE INDEX idx_shipments_order ON shipments (order_id);
 CREATE INDEX idx_events_order ON stage_events (order_id);
 CREATE INDEX idx_imports_sha ON imports (sha256);

@@ -22,6 +22,13 @@ FROM order_lines l LEFT JOIN stock s USING (sku);
 
 CREATE OR REPLACE VIEW v_order_facts AS
 WITH n AS (SELECT now FROM v_now),
+first_stage AS (SELECT stage_id FROM flow_stages ORDER BY position LIMIT 1),
+base AS (
+    -- an order the flow has not moved yet is in the first stage since it was imported
+    SELECT o.* REPLACE (coalesce(o.stage, (SELECT stage_id FROM first_stage)) AS stage,
+                        coalesce(o.stage_entered_at, o.created_at) AS stage_entered_at)
+    FROM orders o
+),
 lines AS (
     SELECT order_id, count(*) AS line_count, sum(qty) AS total_qty, sum(amount) AS lines_amount,
            sum(shortage_qty) AS shortage_qty, count(*) FILTER (WHERE is_short) AS short_lines
@@ -52,7 +59,7 @@ SELECT o.order_id, o.customer, o.customer_id, c.segment, c.credit_limit,
        ship.shipped_at, ship.delivered_at, ship.freight_cost, coalesce(ship.expedited, false) AS expedited,
        inv.invoiced_amount, pay.paid_amount,
        n.now AS as_of
-FROM orders o
+FROM base o
 CROSS JOIN n
 LEFT JOIN flow_stages fs ON fs.stage_id = o.stage
 LEFT JOIN customers c ON c.customer_id = o.customer_id
