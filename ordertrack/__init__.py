@@ -27,15 +27,15 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from ordertrack.ingest import import_files
+    from ordertrack.overview import status
     from ordertrack.query import run_sql
-    from ordertrack.status import status
     from ordertrack.workspace import find_workspace, init_workspace, open_workspace
 
 _LAZY = {
     "find_workspace": "ordertrack.workspace",
     "init_workspace": "ordertrack.workspace",
     "open_workspace": "ordertrack.workspace",
-    "status": "ordertrack.status",
+    "status": "ordertrack.overview",
     "run_sql": "ordertrack.query",
     "import_files": "ordertrack.ingest",
 }

@@ -7,7 +7,7 @@ reproducible reports use it; tests pin the clock with time-machine instead.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,22 +44,24 @@ def _valid(name: str) -> bool:
     return True
 
 
-def now(tz: str | None = None) -> datetime:
-    """The current instant, aware, in ``tz`` (default UTC); ``ORDERTRACK_NOW`` overrides."""
-    zone = ZoneInfo(tz) if tz else timezone.utc
-    pinned = os.environ.get("ORDERTRACK_NOW")
-    if pinned:
+def now(tz: str | None = None, pinned: datetime | None = None) -> datetime:
+    """The current instant, aware, in ``tz`` (default UTC).
+
+    ``ORDERTRACK_NOW`` overrides everything; else ``pinned`` (a workspace's ``clock``).
+    """
+    zone = ZoneInfo(tz) if tz else UTC
+    env = os.environ.get("ORDERTRACK_NOW")
+    if env:
         try:
-            value = datetime.fromisoformat(pinned)
+            pinned = datetime.fromisoformat(env)
         except ValueError:
             raise UserError(
-                f'ORDERTRACK_NOW="{pinned}" is not an ISO timestamp',
+                f'ORDERTRACK_NOW="{env}" is not an ISO timestamp',
                 hint='Use a form like "2026-06-30T18:00" or unset it.',
             ) from None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=zone)
-        return value.astimezone(zone)
-    return datetime.now(timezone.utc).astimezone(zone)
+    if pinned is not None:
+        return (pinned if pinned.tzinfo else pinned.replace(tzinfo=zone)).astimezone(zone)
+    return datetime.now(UTC).astimezone(zone)
 
 
 def current_user() -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -68,6 +68,12 @@ class WorkspaceSettings(_Model):
         "zone are read in it, and DuckDB's `TimeZone` is pinned to it. Default: the machine's zone.",
     )
     lang: Literal["zh", "en"] = Field("en", description="Language of reports and stage names.")
+    clock: datetime | None = Field(
+        None,
+        description='Pretend it is always this moment, e.g. "2026-06-30T17:00" (in `timezone`). '
+        "For demos, training and replaying the past; leave it out in real use. "
+        "The ORDERTRACK_NOW environment variable overrides it.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -108,18 +114,38 @@ class Stage(_Model):
         return self.name or self.id
 
 
+DEFAULT_ON_IMPORT = {
+    "shipped": "shipped",
+    "delivered": "signed",
+    "invoiced": "invoiced",
+    "paid": "paid",
+}
+
+
 class OnImport(_Model):
     """Where an import moves an order when a file shows it has progressed.
 
-    Each value is a stage id; leave a key out to disable that move.
+    Each value is a stage id. Left out: the default stage when the flow has a stage of
+    that id (shipped → "shipped", delivered → "signed", invoiced → "invoiced",
+    paid → "paid"), else no move. "" turns the move off.
     """
 
-    shipped: str | None = Field("shipped", description="Stage for orders with a shipment that left.")
+    shipped: str | None = Field(None, description="Stage for orders with a shipment that left.")
     delivered: str | None = Field(
-        "signed", description="Stage for orders whose shipment was delivered / signed for."
+        None, description="Stage for orders whose every shipment was delivered / signed for."
     )
-    invoiced: str | None = Field("invoiced", description="Stage for orders with an invoice.")
-    paid: str | None = Field("paid", description="Stage for orders paid in full.")
+    invoiced: str | None = Field(None, description="Stage for orders with an invoice.")
+    paid: str | None = Field(None, description="Stage for orders paid in full.")
+
+    def resolved(self, stage_ids: list[str]) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for event, default in DEFAULT_ON_IMPORT.items():
+            value = getattr(self, event)
+            if value is None:
+                out[event] = default if default in stage_ids else None
+            else:
+                out[event] = value or None
+        return out
 
 
 def default_stages() -> list[Stage]:
@@ -135,7 +161,7 @@ class Flow(_Model):
         default_factory=default_stages, description="The stages, in order (`[[flow.stages]]`)."
     )
     on_import: OnImport = Field(
-        default_factory=OnImport,  # type: ignore[arg-type]
+        default_factory=OnImport,
         description="Automatic moves when an import shows progress (`[flow.on_import]`).",
     )
 
@@ -177,7 +203,8 @@ class Profile(_Model):
     )
     skip_rows: int = Field(0, ge=0, description="Rows right below the header to skip (units etc.).")
     encoding: str | None = Field(
-        None, description='CSV encoding, e.g. "gb18030". Default: UTF-8 (with or without BOM), '
+        None,
+        description='CSV encoding, e.g. "gb18030". Default: UTF-8 (with or without BOM), '
         "else GB18030, detected.",
     )
     delimiter: str | None = Field(None, description="CSV delimiter. Default: detected.")
@@ -230,7 +257,7 @@ class Config(_Model):
     """Everything in ``ordertrack.toml``."""
 
     workspace: WorkspaceSettings = Field(
-        default_factory=WorkspaceSettings,  # type: ignore[arg-type]
+        default_factory=WorkspaceSettings,
         description="General settings (`[workspace]`).",
     )
     roles: dict[str, list[str]] = Field(
@@ -238,7 +265,7 @@ class Config(_Model):
         description="role = [people]: login names and e-mail addresses that hold the role. "
         f"Built-in roles: {', '.join(BUILTIN_ROLES)}; you may add your own.",
     )
-    flow: Flow = Field(default_factory=Flow, description="The flow (`[flow]`).")  # type: ignore[arg-type]
+    flow: Flow = Field(default_factory=Flow, description="The flow (`[flow]`).")
     profiles: dict[str, Profile] = Field(
         default_factory=dict, description="Source profiles for imports (`[profiles.NAME]`)."
     )
@@ -262,8 +289,10 @@ def load_config(path: Path, display: str | None = None) -> Config:
             [Problem(shown, "", "file not found")], "Run `ordertrack init` to create it."
         ) from None
     except UnicodeDecodeError as e:
-        raise ConfigError([Problem(shown, "", f"not UTF-8 text ({e.reason} at byte {e.start})")],
-                          "Save the file as UTF-8.") from None
+        raise ConfigError(
+            [Problem(shown, "", f"not UTF-8 text ({e.reason} at byte {e.start})")],
+            "Save the file as UTF-8.",
+        ) from None
     return parse_config(text, shown)
 
 
@@ -278,11 +307,61 @@ def parse_config(text: str, file: str = CONFIG_FILE) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as e:
-        raise ConfigError([_problem(file, err) for err in e.errors()]) from None
+        problems = [_problem(file, err) for err in e.errors()]
+        # Also list the problems of the rest of the file: check what validates once the
+        # broken keys are set aside.
+        rest = _without_errors(data, e)
+        if rest is not None:
+            seen = {p.key for p in problems}
+            problems += [p for p in check_config(rest, file) if p.key not in seen]
+        raise ConfigError(problems) from None
     problems = check_config(config, file)
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _without_errors(data: dict[str, Any], error: ValidationError, tries: int = 5) -> Config | None:
+    """The config with the keys pydantic refused removed (for a second round of checks)."""
+    import copy
+
+    current = copy.deepcopy(data)
+    for _ in range(tries):
+        for err in error.errors():
+            loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+            if err["type"] == "missing":
+                loc = loc[:-1]  # the item lacking a required key goes
+            try:
+                _drop(current, loc)
+            except _GiveUp:
+                return None
+        try:
+            return Config.model_validate(current)
+        except ValidationError as again:
+            error = again
+    return None
+
+
+class _GiveUp(Exception):
+    pass
+
+
+def _drop(data: Any, loc: list[Any]) -> None:
+    node = data
+    for part in loc[:-1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return
+    if not loc:
+        return
+    last = loc[-1]
+    if isinstance(node, dict):
+        node.pop(last, None)
+    else:
+        # A whole list item is broken: removing it would shift the positions the other
+        # problems are reported at, so give up the second round instead.
+        raise _GiveUp
 
 
 def check_config(config: Config, file: str = CONFIG_FILE) -> list[Problem]:
@@ -307,7 +386,7 @@ def check_config(config: Config, file: str = CONFIG_FILE) -> list[Problem]:
         if s.when is not None and not s.when.strip():
             add(f"flow.stages[{i}].when", "empty condition; remove the key or write a condition")
     for event, target in config.flow.on_import.model_dump().items():
-        if target is not None and target not in ids:
+        if target and ids and target not in ids:
             add(f"flow.on_import.{event}", _unknown("stage", target, ids))
     for role, people in config.roles.items():
         if not re.match(IDENT, role):
@@ -323,9 +402,21 @@ def check_config(config: Config, file: str = CONFIG_FILE) -> list[Problem]:
 
 
 def _unknown(kind: str, value: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(value, known, n=1)
-    hint = f'did you mean "{close[0]}"? ' if close else ""
-    return f'unknown {kind} "{value}"; {hint}known: {", ".join(known)}'
+    close = _closest(value, known)
+    hint = f'did you mean "{close}"? ' if close else ""
+    return f'unknown {kind} "{value}"; {hint}known: {", ".join(known) or "(none)"}'
+
+
+def _closest(value: str, known: list[str]) -> str | None:
+    """The known name a typo most likely meant ("sla_hours" → "sla")."""
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    prefixed = [k for k in known if value.startswith(k) or k.startswith(value)]
+    if prefixed:
+        return max(prefixed, key=len)
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.45)
+    return close[0] if close else None
 
 
 def dotted(loc: tuple[int | str, ...]) -> str:
@@ -342,13 +433,15 @@ def dotted(loc: tuple[int | str, ...]) -> str:
 def _problem(file: str, err: Any) -> Problem:
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     # pydantic adds the union member's type name to the location; drop those
-    loc = tuple(p for p in loc if p not in ("str", "int", "list[str]", "bool", "float", "timedelta"))
+    loc = tuple(
+        p for p in loc if p not in ("str", "int", "list[str]", "bool", "float", "timedelta")
+    )
     kind = err["type"]
     value = err.get("input")
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        hint = f'did you mean "{close[0]}"? ' if close else ""
+        close = _closest(str(loc[-1]), allowed)
+        hint = f'did you mean "{close}"? ' if close else ""
         message = f"unknown key; {hint}allowed keys here: {', '.join(allowed)}"
     elif kind == "missing":
         message = "required key is missing"
@@ -357,7 +450,9 @@ def _problem(file: str, err: Any) -> Problem:
     elif kind == "literal_error":
         message = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {_show(value)}"
     elif kind == "string_pattern_mismatch":
-        message = f"{_show(value)} is not lower_snake_case (letters, digits, _; starts with a letter)"
+        message = (
+            f"{_show(value)} is not lower_snake_case (letters, digits, _; starts with a letter)"
+        )
     else:
         message = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {_show(value)}"
     return Problem(file, dotted(loc), message)

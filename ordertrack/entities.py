@@ -86,7 +86,11 @@ ENTITIES: dict[str, Entity] = {
                 _f("planned_ship_date", "DATE", "Planned ship date (计划发货日期)."),
                 _f("amount", MONEY, "Order total including tax (价税合计)."),
                 _f("currency", "VARCHAR", "Currency code, e.g. CNY."),
-                _f("status", "VARCHAR", "Business status text (e.g. 缺货待产), set by imports or rules."),
+                _f(
+                    "status",
+                    "VARCHAR",
+                    "Business status text (e.g. 缺货待产), set by imports or rules.",
+                ),
             ),
         ),
         Entity(
@@ -118,7 +122,11 @@ ENTITIES: dict[str, Entity] = {
             (
                 _f("customer_id", "VARCHAR", "Customer code (客户编码).", True),
                 _f("name", "VARCHAR", "Customer name."),
-                _f("segment", "VARCHAR", "Customer segment (客户分类), for projections per segment."),
+                _f(
+                    "segment",
+                    "VARCHAR",
+                    "Customer segment (客户分类), for projections per segment.",
+                ),
                 _f("region", "VARCHAR", "Region."),
                 _f("credit_limit", MONEY, "Credit limit (信用额度)."),
                 _f("contact", "VARCHAR", "Contact person."),
@@ -137,8 +145,12 @@ ENTITIES: dict[str, Entity] = {
                 _f("description", "VARCHAR", "Item name."),
                 _f("on_hand", QTY, "Quantity on hand (现存量)."),
                 _f("reserved", QTY, "Quantity reserved for orders (预留量)."),
-                _f("available", QTY, "Available quantity (可用库存); when the export only has "
-                   "this, `on_hand` = available and `reserved` = 0."),
+                _f(
+                    "available",
+                    QTY,
+                    "Available quantity (可用库存); when the export only has "
+                    "this, `on_hand` = available and `reserved` = 0.",
+                ),
                 _f("unit_cost", PRICE, "Unit cost (单位成本)."),
                 _f("bin", "VARCHAR", "Default bin / location (库位)."),
                 _f("as_of", "DATE", "Snapshot date; the import date when absent."),
@@ -155,8 +167,12 @@ ENTITIES: dict[str, Entity] = {
                 _f("order_id", "VARCHAR", "Order number; must exist in `orders`.", True),
                 _f("carrier", "VARCHAR", "Carrier (快递公司)."),
                 _f("tracking_no", "VARCHAR", "Tracking number (运单号)."),
-                _f("status", "VARCHAR", "Shipment status; exception statuses such as 派送异常 "
-                   "are kept as written and listed in `[alerts] exception_statuses`."),
+                _f(
+                    "status",
+                    "VARCHAR",
+                    "Shipment status; exception statuses such as 派送异常 "
+                    "are kept as written and listed in `[alerts] exception_statuses`.",
+                ),
                 _f("shipped_at", TS, "When it left the warehouse (发货时间)."),
                 _f("delivered_at", TS, "When the customer signed for it (签收时间)."),
                 _f("freight_cost", MONEY, "Freight cost (运费)."),

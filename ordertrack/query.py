@@ -30,7 +30,9 @@ def check_read_only(con: duckdb.DuckDBPyConnection, query: str) -> None:
     except duckdb.Error as e:
         raise sql_error(e) from None
     if not statements:
-        raise QueryRefused("the query is empty", hint='Example: ordertrack sql "SELECT * FROM orders"')
+        raise QueryRefused(
+            "the query is empty", hint='Example: ordertrack sql "SELECT * FROM orders"'
+        )
     if len(statements) > 1:
         raise QueryRefused(
             f"one statement at a time, got {len(statements)}",

@@ -43,7 +43,7 @@ class Workspace:
         return self._timezone
 
     def now(self) -> datetime:
-        return clock.now(self.timezone)
+        return clock.now(self.timezone, pinned=self.config.workspace.clock)
 
     def connect(self, *, read_only: bool = False, wait: float | None = None) -> Store:
         """Open the database (migrated, time zone pinned, "now" set for the views)."""
@@ -98,6 +98,24 @@ def sync_flow(store: Store, config: Config) -> None:
         con.execute("DELETE FROM flow_stages")
         if rows:
             con.executemany("INSERT INTO flow_stages VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def _keep_database_setting(old_config: Path, template: str) -> str:
+    """``init --force`` keeps pointing at the database the old configuration named."""
+    import re
+    import tomllib
+
+    try:
+        old = tomllib.loads(old_config.read_text(encoding="utf-8-sig"))
+        database = old["workspace"]["database"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return template
+    if not isinstance(database, str) or database == "ordertrack.duckdb":
+        return template
+    quoted = database.replace("\\", "\\\\").replace('"', '\\"')
+    return re.sub(
+        r'^database = "ordertrack\.duckdb"', f'database = "{quoted}"', template, count=1, flags=re.M
+    )
 
 
 def find_workspace(explicit: Path | str | None = None, start: Path | None = None) -> Path:
@@ -170,6 +188,8 @@ def init_workspace(
     root = Path(path or Path.cwd()).expanduser().resolve()
     config_path = root / CONFIG_FILE
     text = config_template(lang)
+    if force:
+        text = _keep_database_setting(root / CONFIG_FILE, text)
     config = parse_config(text, CONFIG_FILE)
     db_path = (root / config.workspace.database).resolve()
     existed = config_path.exists() or db_path.exists()

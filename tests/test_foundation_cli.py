@@ -415,11 +415,10 @@ def test_status_table(invoke: Invoke, workspace: Path, frozen: object) -> None:
     assert "Order center" in lines
     assert "│ orders       │    1 │" in lines
     assert "│ stage_events │    0 │" in lines
-    assert "Open orders per stage" in lines
+    assert "Orders per stage" in lines
     assert any("director_approval" in line and "Director approval" in line for line in lines)
     # an order the flow has not moved yet is in the first stage, counted once
     assert "│ order_entry       │ Order entry       │      1 │       0 │" in lines
-    assert lines[-1] == "1 of them not yet moved by the flow (counted in the first stage)."
     assert all(len(line) <= 100 for line in lines)
 
 

@@ -16,8 +16,8 @@ from conftest import FIXED_NOW, set_config
 import ordertrack
 from ordertrack.entities import ENTITIES
 from ordertrack.errors import QueryRefused, UserError, WorkspaceError
+from ordertrack.overview import status
 from ordertrack.query import check_read_only, run_sql
-from ordertrack.status import status
 from ordertrack.store import MIGRATIONS, SCHEMA_VERSION, Store
 from ordertrack.store.errors import translate
 from ordertrack.workspace import open_workspace

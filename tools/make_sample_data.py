@@ -1436,6 +1436,7 @@ def make_toml() -> str:
 name = "{COMPANY}"  # 报表上显示的名称
 database = "ordertrack.duckdb" # DuckDB 数据库文件,相对于本文件夹
 timezone = "Asia/Shanghai"     # 导入文件中不带时区的时间按此时区理解
+clock = "2026-06-30T17:00"     # 演示用:把“现在”固定在数据的最后一天(真实使用时删除此行)
 lang = "zh"                    # 报表语言:"zh" 或 "en"
 
 # 角色与人员:登录名(ORDERTRACK_USER 或系统登录名)和电子邮件地址,每人各写一次。
@@ -2206,12 +2207,12 @@ for byte).
 
 {COMPANY}是一家中等规模的自动化零部件制造兼分销企业(上海仓、苏州仓),这里是它 2026 年第二季度
 (4 月 1 日至 6 月 30 日)的导出数据。演示中的“今天”是 **2026-06-30 17:00(Asia/Shanghai)**,
-运行演示时请固定时钟:`ORDERTRACK_NOW=2026-06-30T17:00`。约 400 张订单、60 个客户、
+演示工作区的 `ordertrack.toml` 用 `[workspace] clock` 把时钟固定在这一刻。约 400 张订单、60 个客户、
 6 名销售(张伟、李娜、王强、刘洋、陈静、Emily Zhou)各配一名跟单员,80 多个物料。
 较早的订单大多已签收、开票、回款;最近两三周的订单停在各个环节。
 
 The exports of a mid-sized automation-parts manufacturer-distributor for Q2 2026. "Today"
-is **2026-06-30 17:00 Asia/Shanghai**: run the demo with `ORDERTRACK_NOW=2026-06-30T17:00`.
+is **2026-06-30 17:00 Asia/Shanghai**: the demo workspace pins its clock there with `[workspace] clock`.
 Older orders are mostly delivered, invoiced and paid; those of the last two or three weeks
 are open at every stage.
 

@@ -10,18 +10,18 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any
 
-
 import typer
 from typer.core import TyperGroup
 
 from ordertrack import __version__
+from ordertrack.cli._common import make_typer
 from ordertrack.errors import OrdertrackError
 
 
 class _Boundary(TyperGroup):
     """The error boundary: library errors become ``Error: …`` + hint and an exit code."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except OrdertrackError as e:
@@ -33,17 +33,6 @@ def report_error(e: OrdertrackError) -> None:
     typer.echo(f"Error: {e.message}", err=True)
     if e.hint:
         typer.echo(f"Hint: {e.hint}", err=True)
-
-
-def make_typer(help_text: str, **kwargs: Any) -> typer.Typer:
-    return typer.Typer(
-        help=help_text,
-        rich_markup_mode="rich",
-        no_args_is_help=True,
-        context_settings={"help_option_names": ["-h", "--help"]},
-        pretty_exceptions_enable=False,  # bugs: a plain traceback, never local variables
-        **kwargs,
-    )
 
 
 app = make_typer(
@@ -65,8 +54,9 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", "-V", help="Show the version and exit.", callback=_version,
-                     is_eager=True),
+        typer.Option(
+            "--version", "-V", help="Show the version and exit.", callback=_version, is_eager=True
+        ),
     ] = False,
 ) -> None:
     """ordertrack: order-fulfilment monitoring over a local DuckDB file."""

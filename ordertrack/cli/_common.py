@@ -16,6 +16,18 @@ if TYPE_CHECKING:
 
     from ordertrack.workspace import Workspace
 
+
+def make_typer(help_text: str, **kwargs: Any) -> typer.Typer:
+    return typer.Typer(
+        help=help_text,
+        rich_markup_mode="rich",
+        no_args_is_help=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        pretty_exceptions_enable=False,  # bugs: a plain traceback, never local variables
+        **kwargs,
+    )
+
+
 WorkspaceOpt = Annotated[
     Path | None,
     typer.Option(

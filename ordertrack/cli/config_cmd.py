@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ordertrack.cli import make_typer
-from ordertrack.cli._common import JsonOpt, WorkspaceOpt, console, print_json
+from ordertrack.cli._common import JsonOpt, WorkspaceOpt, console, make_typer, print_json
 
 app = make_typer("Check and show the workspace configuration (ordertrack.toml).")
 
@@ -31,7 +30,9 @@ def check(workspace: WorkspaceOpt = None) -> None:
 def show(
     workspace: WorkspaceOpt = None,
     json_: JsonOpt = False,
-    defaults: Annotated[bool, typer.Option("--defaults", help="Include keys left at their default.")] = True,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Include keys left at their default.")
+    ] = True,
 ) -> None:
     """Print the configuration as ordertrack reads it (defaults filled in)."""
     from ordertrack.workspace import open_workspace

@@ -52,9 +52,13 @@ def sql(
         w.writerows([["" if v is None else v for v in r] for r in result.rows])
         typer.echo(buf.getvalue(), nl=False)
     elif fmt == "markdown":
-        lines = ["| " + " | ".join(result.columns) + " |",
-                 "|" + "|".join("---" for _ in result.columns) + "|"]
-        lines += ["| " + " | ".join(cell(v).replace("|", "\\|") for v in r) + " |" for r in result.rows]
+        lines = [
+            "| " + " | ".join(result.columns) + " |",
+            "|" + "|".join("---" for _ in result.columns) + "|",
+        ]
+        lines += [
+            "| " + " | ".join(cell(v).replace("|", "\\|") for v in r) + " |" for r in result.rows
+        ]
         typer.echo("\n".join(lines))
     else:
         from rich.table import Table
@@ -63,7 +67,9 @@ def sql(
         # Column names and values are data, not rich markup ("[/]" in a cell must print).
         table = Table()
         for name, type_ in zip(result.columns, result.types, strict=True):
-            numeric = any(t in type_.upper() for t in ("INT", "DECIMAL", "DOUBLE", "FLOAT", "NUMBER"))
+            numeric = any(
+                t in type_.upper() for t in ("INT", "DECIMAL", "DOUBLE", "FLOAT", "NUMBER")
+            )
             table.add_column(Text(name), justify="right" if numeric else "left")
         for r in result.rows:
             table.add_row(*(Text(cell(v)) for v in r))

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ordertrack.cli import make_typer
 from ordertrack.cli._common import (
     JsonOpt,
     WaitOpt,
@@ -15,6 +14,7 @@ from ordertrack.cli._common import (
     cell,
     console,
     is_tty,
+    make_typer,
     open_ws,
     print_json,
 )
@@ -77,25 +77,40 @@ def import_(
     if json_:
         print_json([r.asdict() for r in results])
     else:
-        _summary(results)
+        render_import_results(results)
     if any(r.failed for r in results):
         raise typer.Exit(EXIT_USER)
 
 
-def _summary(results: list[ImportResult]) -> None:
+def render_import_results(results: list[ImportResult]) -> None:
     from rich.table import Table
 
     out = console()
     err = console(stderr=True)
     table = Table(title="Import", title_justify="left")
-    for col, justify in (("File", "left"), ("Profile", "left"), ("Status", "left"),
-                         ("Inserted", "right"), ("Updated", "right"), ("Unchanged", "right"),
-                         ("Rejected", "right"), ("Moved", "right")):
+    for col, justify in (
+        ("File", "left"),
+        ("Profile", "left"),
+        ("Status", "left"),
+        ("Inserted", "right"),
+        ("Updated", "right"),
+        ("Unchanged", "right"),
+        ("Rejected", "right"),
+        ("Moved", "right"),
+    ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in results:
         status = {"dry_run": "dry run", "ok": f"ok #{r.import_id}"}.get(r.status, r.status)
-        table.add_row(r.file_name, r.profile or "", status, f"{r.inserted:,}", f"{r.updated:,}",
-                      f"{r.unchanged:,}", f"{r.rejected:,}", f"{r.moved:,}")
+        table.add_row(
+            r.file_name,
+            r.profile or "",
+            status,
+            f"{r.inserted:,}",
+            f"{r.updated:,}",
+            f"{r.unchanged:,}",
+            f"{r.rejected:,}",
+            f"{r.moved:,}",
+        )
     out.print(table)
     for r in results:
         if r.status == "failed":
@@ -105,14 +120,19 @@ def _summary(results: list[ImportResult]) -> None:
         elif r.status == "skipped":
             out.print(f"{r.file_name}: {r.message}", markup=False)
         if r.rejected:
-            out.print(f"{r.file_name}: {r.rejected:,} rows rejected (kept in import_rejects), first:",
-                      markup=False)
+            out.print(
+                f"{r.file_name}: {r.rejected:,} rows rejected (kept in import_rejects), first:",
+                markup=False,
+            )
             for x in r.rejects:
                 value = "" if x["value"] is None else f' "{str(x["value"])[:60]}"'
                 out.print(f"  row {x['row']}, {x['column']}{value}: {x['reason']}", markup=False)
             if r.status == "ok":
-                out.print(f"  all of them: ordertrack imports rejects {r.import_id} "
-                          f"[--out fix_{r.import_id}.xlsx]", markup=False)
+                out.print(
+                    f"  all of them: ordertrack imports rejects {r.import_id} "
+                    f"[--out fix_{r.import_id}.xlsx]",
+                    markup=False,
+                )
 
 
 @imports_app.command("list")
@@ -133,11 +153,22 @@ def imports_list(
 
     table = Table()
     for c in ("ID", "Finished", "File", "Profile", "Ins", "Upd", "Same", "Rej", "Moved", "Actor"):
-        table.add_column(c, justify="right" if c in ("ID", "Ins", "Upd", "Same", "Rej", "Moved") else "left")
+        table.add_column(
+            c, justify="right" if c in ("ID", "Ins", "Upd", "Same", "Rej", "Moved") else "left"
+        )
     for r in rows:
-        table.add_row(str(r["import_id"]), cell(r["finished_at"]), r["file_name"], r["profile"] or "",
-                      f"{r['inserted']:,}", f"{r['updated']:,}", f"{r['unchanged']:,}",
-                      f"{r['rejected']:,}", f"{r['moved']:,}", r["actor"] or "")
+        table.add_row(
+            str(r["import_id"]),
+            cell(r["finished_at"]),
+            r["file_name"],
+            r["profile"] or "",
+            f"{r['inserted']:,}",
+            f"{r['updated']:,}",
+            f"{r['unchanged']:,}",
+            f"{r['rejected']:,}",
+            f"{r['moved']:,}",
+            r["actor"] or "",
+        )
     console().print(table)
 
 
@@ -175,8 +206,12 @@ def imports_rejects(
     wait: WaitOpt = 0,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write the rejected rows (original columns + reason) "
-                     "to .xlsx or .csv, to fix and import again."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the rejected rows (original columns + reason) "
+            "to .xlsx or .csv, to fix and import again.",
+        ),
     ] = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -186,8 +221,11 @@ def imports_rejects(
     ws = open_ws(workspace, wait)
     if out is not None:
         n = write_rejects(ws, import_id, out)
-        console().print(f"Wrote {n:,} rejected rows to {out}. Fix them and run: "
-                        f"ordertrack import {out.name} --profile <the same profile>", markup=False)
+        console().print(
+            f"Wrote {n:,} rejected rows to {out}. Fix them and run: "
+            f"ordertrack import {out.name} --profile <the same profile>",
+            markup=False,
+        )
         return
     rows = rejects(ws, import_id)
     if json_:
@@ -199,7 +237,9 @@ def imports_rejects(
     for c in ("Row", "Column", "Value", "Reason"):
         table.add_column(c, justify="right" if c == "Row" else "left", overflow="fold")
     for r in rows:
-        table.add_row(str(r["row_no"]), r["column_name"] or "", (r["raw_value"] or "")[:60], r["reason"])
+        table.add_row(
+            str(r["row_no"]), r["column_name"] or "", (r["raw_value"] or "")[:60], r["reason"]
+        )
     console().print(table)
 
 
@@ -216,8 +256,18 @@ def profile_list(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None
         config = None
     profiles = all_profiles(config)
     if json_:
-        print_json([{"name": p.name, "origin": p.origin, "entities": p.entities,
-                     "files": p.files, "description": p.description} for p in profiles])
+        print_json(
+            [
+                {
+                    "name": p.name,
+                    "origin": p.origin,
+                    "entities": p.entities,
+                    "files": p.files,
+                    "description": p.description,
+                }
+                for p in profiles
+            ]
+        )
         return
     from rich.table import Table
 
@@ -232,7 +282,9 @@ def profile_list(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None
 @profile_app.command("suggest")
 def profile_suggest(
     file: Annotated[Path, typer.Argument(help="An export file (CSV or Excel).")],
-    name: Annotated[str | None, typer.Option("--name", help="Profile name (default: from the file name).")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Profile name (default: from the file name).")
+    ] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet name or number.")] = None,
 ) -> None:
     """Print a ready-to-paste profile guessed from the file's headers."""
@@ -244,10 +296,16 @@ def profile_suggest(
 def export(
     entity: Annotated[
         str | None,
-        typer.Argument(help="Entity, table or view to export (orders, order_lines, v_order_facts, …)."),
+        typer.Argument(
+            help="Entity, table or view to export (orders, order_lines, v_order_facts, …)."
+        ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .xlsx or .csv.")] = Path("export.xlsx"),
-    query: Annotated[str | None, typer.Option("--query", "-q", help="A SELECT to export instead.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .xlsx or .csv.")] = Path(
+        "export.xlsx"
+    ),
+    query: Annotated[
+        str | None, typer.Option("--query", "-q", help="A SELECT to export instead.")
+    ] = None,
     workspace: WorkspaceOpt = None,
     wait: WaitOpt = 0,
 ) -> None:

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ordertrack.cli._common import JsonOpt, WaitOpt, WorkspaceOpt, console, human_bytes, open_ws, print_json
+if TYPE_CHECKING:
+    from ordertrack.overview import StatusReport
+
+from ordertrack.cli._common import (
+    JsonOpt,
+    WaitOpt,
+    WorkspaceOpt,
+    console,
+    human_bytes,
+    open_ws,
+    print_json,
+)
 
 
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("status")(status)
+    app.command("demo")(demo)
 
 
 def init(
@@ -24,8 +36,11 @@ def init(
     ] = "en",
     force: Annotated[
         bool,
-        typer.Option("--force", help="Rewrite ordertrack.toml of an existing workspace "
-                     "(the old one is kept as .bak; the database is kept)."),
+        typer.Option(
+            "--force",
+            help="Rewrite ordertrack.toml of an existing workspace "
+            "(the old one is kept as .bak; the database is kept).",
+        ),
     ] = False,
 ) -> None:
     """Create a workspace: a commented ordertrack.toml and the database."""
@@ -35,22 +50,31 @@ def init(
     out = console()
     # paths are text, not rich markup (a folder may be called "[2026]"); never wrapped
     out.print(f"Created workspace {result.root}", markup=False, soft_wrap=True)
-    out.print(f"  configuration  {result.config_path.name}" + (
-        f" (previous one kept as {result.config_backup.name})" if result.config_backup else ""),
-        markup=False, soft_wrap=True)
+    out.print(
+        f"  configuration  {result.config_path.name}"
+        + (f" (previous one kept as {result.config_backup.name})" if result.config_backup else ""),
+        markup=False,
+        soft_wrap=True,
+    )
     out.print(f"  database       {result.db_path.name}", markup=False, soft_wrap=True)
-    out.print("Next: edit the roles and flow in ordertrack.toml, run `ordertrack config check`, "
-              "then `ordertrack import FILE…`.")
+    out.print(
+        "Next: edit the roles and flow in ordertrack.toml, run `ordertrack config check`, "
+        "then `ordertrack import FILE…`."
+    )
 
 
 def status(workspace: WorkspaceOpt = None, wait: WaitOpt = 0, json_: JsonOpt = False) -> None:
     """Show the workspace, database, counts per entity and stage, and what needs attention."""
-    from ordertrack.status import status as build
+    from ordertrack.overview import status as build
 
     report = build(open_ws(workspace, wait))
     if json_:
         print_json(report.asdict())
         return
+    render_status(report)
+
+
+def render_status(report: StatusReport) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -58,19 +82,28 @@ def status(workspace: WorkspaceOpt = None, wait: WaitOpt = 0, json_: JsonOpt = F
     out = console()
     info = Table.grid(padding=(0, 2))
     info.add_row("Workspace", escape(report.workspace))
-    info.add_row("Database", f"{escape(report.database)} ({human_bytes(report.database_bytes)}, "
-                 f"schema {report.schema_version})")
+    info.add_row(
+        "Database",
+        f"{escape(report.database)} ({human_bytes(report.database_bytes)}, "
+        f"schema {report.schema_version})",
+    )
     info.add_row("Time zone", f"{report.timezone} (now {report.now:%Y-%m-%d %H:%M})")
     if report.last_import:
         li = report.last_import
         when = f"{li.finished_at:%Y-%m-%d %H:%M}" if li.finished_at else "unfinished"
-        info.add_row("Last import", f"#{li.import_id} {escape(li.file_name)} ({li.status}, {when}): "
-                     f"{li.inserted} inserted, {li.updated} updated, {li.unchanged} unchanged, "
-                     f"{li.rejected} rejected")
+        info.add_row(
+            "Last import",
+            f"#{li.import_id} {escape(li.file_name)} ({li.status}, {when}): "
+            f"{li.inserted} inserted, {li.updated} updated, {li.unchanged} unchanged, "
+            f"{li.rejected} rejected",
+        )
     else:
         info.add_row("Last import", "none yet — run `ordertrack import FILE…`")
-    info.add_row("Attention", f"{report.open_alerts} open alerts, {report.open_tasks} open tasks, "
-                 f"{report.queued_messages} queued messages")
+    info.add_row(
+        "Attention",
+        f"{report.open_alerts} open alerts, {report.open_tasks} open tasks, "
+        f"{report.queued_messages} queued messages",
+    )
     out.print(info)
 
     counts = Table(title="Order center", title_justify="left")
@@ -80,7 +113,7 @@ def status(workspace: WorkspaceOpt = None, wait: WaitOpt = 0, json_: JsonOpt = F
         counts.add_row(name, f"{n:,}")
     out.print(counts)
 
-    stages = Table(title="Open orders per stage", title_justify="left")
+    stages = Table(title="Orders per stage", title_justify="left")
     stages.add_column("Stage")
     stages.add_column("Name")
     stages.add_column("Orders", justify="right")
@@ -88,7 +121,44 @@ def status(workspace: WorkspaceOpt = None, wait: WaitOpt = 0, json_: JsonOpt = F
     for s in report.stages:
         stages.add_row(escape(s.stage), escape(s.name), f"{s.orders:,}", f"{s.overdue:,}")
     out.print(stages)
-    if report.orders_without_stage:
-        # v_order_facts already counts them in the first stage: a note, not another row
-        out.print(f"{report.orders_without_stage:,} of them not yet moved by the flow "
-                  "(counted in the first stage).", soft_wrap=True)
+
+
+def demo(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder for the demo workspace (created).")
+    ] = Path("demo"),
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild the demo workspace if the folder holds one.")
+    ] = False,
+) -> None:
+    """Build a demo workspace from the bundled sample data and run a day in its life."""
+    from ordertrack.cli.imports_cmd import render_import_results
+    from ordertrack.demo import build_demo
+
+    out = console()
+    out.print(
+        f"Building the demo workspace in {directory} from the bundled sample data "
+        "(华东精工科技有限公司, April–June 2026)…",
+        markup=False,
+        soft_wrap=True,
+    )
+    result = build_demo(directory, force=force)
+    out.print(
+        f"\n[bold]1. Import[/bold] the exports in {result.exports} "
+        "(ERP orders and lines, stock, shipments, invoices, payments, feedback, history)"
+    )
+    render_import_results(result.imports)
+    out.print("\n[bold]2. Status[/bold] of the order center")
+    if result.status is not None:
+        render_status(result.status)
+    ws = result.root
+    out.print("\n[bold]Try next[/bold]", soft_wrap=True)
+    for line in (
+        f"cd {ws}",
+        "ordertrack status",
+        'ordertrack sql "SELECT stage, count(*) FROM v_order_facts GROUP BY ALL ORDER BY 2 DESC"',
+        "ordertrack imports list",
+        "ordertrack import exports/*   # again: every file is skipped, nothing changes",
+        "ordertrack export v_order_facts --out out/orders.xlsx",
+    ):
+        out.print(f"  {line}", markup=False, soft_wrap=True)

@@ -41,30 +41,31 @@ def stage_from_history(con: duckdb.DuckDBPyConnection) -> int:
     return count
 
 
-def import_moves(con: duckdb.DuckDBPyConnection, config: Config, import_id: int,
-                 now: datetime) -> int:
+def import_moves(
+    con: duckdb.DuckDBPyConnection, config: Config, import_id: int, now: datetime
+) -> int:
     """Move open orders forward when shipments, invoices or payments show progress."""
-    targets = config.flow.on_import
+    targets = config.flow.on_import.resolved(config.flow.stage_ids)
     position = {s.id: i for i, s in enumerate(config.flow.stages)}
     evidence = []
-    if targets.shipped:
+    if targets["shipped"]:
         evidence.append(
-            f"SELECT order_id, {position[targets.shipped]} AS pos, min(shipped_at) AS at FROM shipments "
+            f"SELECT order_id, {position[targets['shipped']]} AS pos, min(shipped_at) AS at FROM shipments "
             "WHERE shipped_at IS NOT NULL GROUP BY order_id"
         )
-    if targets.delivered:
+    if targets["delivered"]:
         evidence.append(
-            f"SELECT order_id, {position[targets.delivered]} AS pos, max(delivered_at) AS at FROM shipments "
+            f"SELECT order_id, {position[targets['delivered']]} AS pos, max(delivered_at) AS at FROM shipments "
             "GROUP BY order_id HAVING count(*) = count(delivered_at)"  # every parcel delivered
         )
-    if targets.invoiced:
+    if targets["invoiced"]:
         evidence.append(
-            f"SELECT order_id, {position[targets.invoiced]} AS pos, max(invoice_date)::TIMESTAMPTZ AS at "
+            f"SELECT order_id, {position[targets['invoiced']]} AS pos, max(invoice_date)::TIMESTAMPTZ AS at "
             "FROM invoices GROUP BY order_id"
         )
-    if targets.paid:
+    if targets["paid"]:
         evidence.append(
-            f"SELECT p.order_id, {position[targets.paid]} AS pos, max(p.paid_date)::TIMESTAMPTZ AS at "
+            f"SELECT p.order_id, {position[targets['paid']]} AS pos, max(p.paid_date)::TIMESTAMPTZ AS at "
             "FROM payments p JOIN orders o USING (order_id) GROUP BY p.order_id, o.amount "
             "HAVING sum(p.amount) >= o.amount"
         )

@@ -16,12 +16,12 @@ import glob
 import shutil
 import tempfile
 import time
-
-import duckdb
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 from ordertrack.errors import InputError, OrdertrackError, UserError
 from ordertrack.workspace import Workspace
@@ -30,8 +30,15 @@ from ordertrack.workspace import Workspace
 # orders before the lines and shipments that refer to them; history before the moves that
 # shipments, invoices and payments make.
 IMPORT_ORDER = [
-    "customers", "orders", "order_lines", "inventory", "stage_history",
-    "shipments", "invoices", "payments", "feedback",
+    "customers",
+    "orders",
+    "order_lines",
+    "inventory",
+    "stage_history",
+    "shipments",
+    "invoices",
+    "payments",
+    "feedback",
 ]
 
 
@@ -106,8 +113,13 @@ def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[ImportResult]]
             files.extend(hits)
         else:
             missing.append(
-                ImportResult(text, Path(text).name, "failed",
-                             message=f"{text}: no files match", hint="Check the pattern and folder.")
+                ImportResult(
+                    text,
+                    Path(text).name,
+                    "failed",
+                    message=f"{text}: no files match",
+                    hint="Check the pattern and folder.",
+                )
             )
     seen: set[Path] = set()
     unique = []
@@ -142,8 +154,11 @@ def import_files(
                 try:
                     prepared = _prepare(ws, store, path, forced, opts, tmp)
                 except OrdertrackError as e:
-                    results.append(ImportResult(path_display(path), path.name, "failed",
-                                                message=e.message, hint=e.hint))
+                    results.append(
+                        ImportResult(
+                            path_display(path), path.name, "failed", message=e.message, hint=e.hint
+                        )
+                    )
                     continue
                 if isinstance(prepared, ImportResult):
                     results.append(prepared)
@@ -158,9 +173,14 @@ def import_files(
                 except _DryRun as dry:
                     result = dry.result
                 except OrdertrackError as e:
-                    result = ImportResult(path_display(path), path.name, "failed",
-                                          profile=prepared.plan.profile.name,
-                                          message=e.message, hint=e.hint)
+                    result = ImportResult(
+                        path_display(path),
+                        path.name,
+                        "failed",
+                        profile=prepared.plan.profile.name,
+                        message=e.message,
+                        hint=e.hint,
+                    )
                 result.seconds = round(time.monotonic() - started, 3)
                 results.append(result)
     finally:
@@ -176,8 +196,9 @@ class _Prepared:
     plan: Any
 
 
-def _prepare(ws: Workspace, store: Any, path: Path, forced: Any, opts: ImportOptions,
-             tmp: Path) -> _Prepared | ImportResult:
+def _prepare(
+    ws: Workspace, store: Any, path: Path, forced: Any, opts: ImportOptions, tmp: Path
+) -> _Prepared | ImportResult:
     from ordertrack.ingest.pipeline import Plan, header_list, path_display
     from ordertrack.ingest.profiles import all_profiles, choose, match, no_match_error
     from ordertrack.ingest.readers import check_path, open_source, scan_file
@@ -194,15 +215,25 @@ def _prepare(ws: Workspace, store: Any, path: Path, forced: Any, opts: ImportOpt
         if prior:
             when = f"{prior[1]:%Y-%m-%d %H:%M}" if prior[1] else "earlier"
             return ImportResult(
-                path_display(path), path.name, "skipped", import_id=int(prior[0]), profile=prior[2],
+                path_display(path),
+                path.name,
+                "skipped",
+                import_id=int(prior[0]),
+                profile=prior[2],
                 sha256=digest,
                 message=f"already imported as #{prior[0]} on {when} (same content); nothing to do",
                 hint="Use --force to read it again.",
             )
 
     def opened(p: Any) -> Any:
-        return open_source(path, sheet=p.sheet if p else None, encoding=p.encoding if p else None,
-                           delimiter=p.delimiter if p else None, tmp_dir=tmp, scan=scan)
+        return open_source(
+            path,
+            sheet=p.sheet if p else None,
+            encoding=p.encoding if p else None,
+            delimiter=p.delimiter if p else None,
+            tmp_dir=tmp,
+            scan=scan,
+        )
 
     src = opened(forced)
     if forced is not None:
@@ -225,8 +256,14 @@ def _prepare(ws: Workspace, store: Any, path: Path, forced: Any, opts: ImportOpt
     return _Prepared(path, digest, src, plan)
 
 
-def _import_one(ws: Workspace, store: Any, prep: _Prepared, opts: ImportOptions, actor: str,
-                progress: Progress | None) -> ImportResult:
+def _import_one(
+    ws: Workspace,
+    store: Any,
+    prep: _Prepared,
+    opts: ImportOptions,
+    actor: str,
+    progress: Progress | None,
+) -> ImportResult:
     from ordertrack.flow import moves
     from ordertrack.ingest import pipeline as pl
     from ordertrack.ingest.readers import read_csv_table, read_excel_table
@@ -241,8 +278,15 @@ def _import_one(ws: Workspace, store: Any, prep: _Prepared, opts: ImportOptions,
             progress(name, STEPS[i], i + 1, len(STEPS))
 
     result = ImportResult(
-        pl.path_display(prep.path), name, "ok", profile=p.name, entities=list(p.entities),
-        sheet=src.sheet, encoding=src.encoding, header_row=plan.match.header_row, sha256=prep.sha256,
+        pl.path_display(prep.path),
+        name,
+        "ok",
+        profile=p.name,
+        entities=list(p.entities),
+        sheet=src.sheet,
+        encoding=src.encoding,
+        header_row=plan.match.header_row,
+        sha256=prep.sha256,
     )
     con = store.con
     step(0)
@@ -252,14 +296,16 @@ def _import_one(ws: Workspace, store: Any, prep: _Prepared, opts: ImportOptions,
     _name_blank_columns(con, plan)
     step(1)
     with store.transaction():
-        import_id = int(con.execute("SELECT nextval('seq_import_id')").fetchone()[0])  # type: ignore[index]
+        import_id = int(con.execute("SELECT nextval('seq_import_id')").fetchone()[0])
         try:
             pl.build_typed(con, plan, ws.config.flow.stage_ids)
         except duckdb.Error as e:
             from ordertrack.store.errors import csv_error
 
             raise (csv_error(e, src.path) if src.kind == "csv" else e) from None
-        counts = con.execute("SELECT count(*), count(*) FILTER (WHERE _blank) FROM typed").fetchone()
+        counts = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE _blank) FROM typed"
+        ).fetchone()
         assert counts is not None
         result.rows_read, result.blank_rows = int(counts[0]), int(counts[1])
         if result.blank_rows:
@@ -280,10 +326,13 @@ def _import_one(ws: Workspace, store: Any, prep: _Prepared, opts: ImportOptions,
                 hint=_first_reject_hint(result.rejects),
             )
         step(2)
-        for e in p.entities:
-            counts = pl.load_entity(con, plan, e, import_id, now)
-            result.per_entity.append(EntitySummary(e, counts.rows, counts.inserted, counts.updated,
-                                                   counts.unchanged))
+        for entity in p.entities:
+            counts = pl.load_entity(con, plan, entity, import_id, now)
+            result.per_entity.append(
+                EntitySummary(
+                    entity, counts.rows, counts.inserted, counts.updated, counts.unchanged
+                )
+            )
         result.inserted = sum(x.inserted for x in result.per_entity)
         result.updated = sum(x.updated for x in result.per_entity)
         result.unchanged = sum(x.unchanged for x in result.per_entity)
@@ -295,19 +344,50 @@ def _import_one(ws: Workspace, store: Any, prep: _Prepared, opts: ImportOptions,
             "INSERT INTO imports (import_id, path, file_name, sha256, size_bytes, profile, entities, "
             "sheet, status, rows_read, inserted, updated, unchanged, rejected, moved, started_at, "
             "finished_at, actor, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [import_id, str(prep.path.resolve()), name, prep.sha256, prep.path.stat().st_size, p.name,
-             ",".join(p.entities), src.sheet, result.rows_read, result.inserted, result.updated,
-             result.unchanged, result.rejected, result.moved, now, ws.now(), actor,
-             f"encoding {src.encoding}" if src.encoding else None],
+            [
+                import_id,
+                str(prep.path.resolve()),
+                name,
+                prep.sha256,
+                prep.path.stat().st_size,
+                p.name,
+                ",".join(p.entities),
+                src.sheet,
+                result.rows_read,
+                result.inserted,
+                result.updated,
+                result.unchanged,
+                result.rejected,
+                result.moved,
+                now,
+                ws.now(),
+                actor,
+                f"encoding {src.encoding}" if src.encoding else None,
+            ],
         )
         con.execute(
             "INSERT INTO audit_log (logged_at, actor, command, args, changes) VALUES (?, ?, 'import', ?, ?)",
-            [now, actor,
-             pl.dumps({"file": result.path, "profile": p.name, "force": opts.force,
-                       "strict": opts.strict}),
-             pl.dumps({"import_id": import_id, "inserted": result.inserted,
-                       "updated": result.updated, "rejected": result.rejected,
-                       "moved": result.moved})],
+            [
+                now,
+                actor,
+                pl.dumps(
+                    {
+                        "file": result.path,
+                        "profile": p.name,
+                        "force": opts.force,
+                        "strict": opts.strict,
+                    }
+                ),
+                pl.dumps(
+                    {
+                        "import_id": import_id,
+                        "inserted": result.inserted,
+                        "updated": result.updated,
+                        "rejected": result.rejected,
+                        "moved": result.moved,
+                    }
+                ),
+            ],
         )
         if opts.dry_run:
             result.status = "dry_run"
@@ -339,4 +419,4 @@ def _name_blank_columns(con: Any, plan: Any) -> None:
                 plan.headers[i] = ""
 
 
-__all__ = ["ImportOptions", "ImportResult", "import_files", "InputError"]
+__all__ = ["ImportOptions", "ImportResult", "InputError", "import_files"]

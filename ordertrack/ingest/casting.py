@@ -13,18 +13,44 @@ from ordertrack.ingest.normalize import FULLWIDTH, HALFWIDTH
 from ordertrack.ingest.readers import EXCEL_ERRORS
 
 TRIM_CHARS = " \t\r\n\u3000\u00a0\ufeff"
-ID_FIELDS = {"order_id", "line_no", "sku", "customer_id", "shipment_id", "tracking_no",
-             "invoice_id", "payment_id", "feedback_id", "warehouse", "to_stage", "from_stage"}
+ID_FIELDS = {
+    "order_id",
+    "line_no",
+    "sku",
+    "customer_id",
+    "shipment_id",
+    "tracking_no",
+    "invoice_id",
+    "payment_id",
+    "feedback_id",
+    "warehouse",
+    "to_stage",
+    "from_stage",
+}
 
 DATE_FORMATS = [
-    "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f",
-    "%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-    "%Y.%m.%d", "%Y.%m.%d %H:%M",
-    "%Y年%m月%d日", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日 %H:%M:%S",
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y/%m/%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y.%m.%d",
+    "%Y.%m.%d %H:%M",
+    "%Y年%m月%d日",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日 %H:%M:%S",
     "%Y%m%d",
 ]
-US_FORMATS = ["%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p",
-              "%m/%d/%Y %I:%M:%S %p"]
+US_FORMATS = [
+    "%m/%d/%Y",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %I:%M:%S %p",
+]
 TRUE_WORDS = ["是", "y", "yes", "true", "t", "1", "√", "✓", "加急", "急", "x"]
 FALSE_WORDS = ["否", "n", "no", "false", "f", "0", "普通", "不加急", "-"]
 
@@ -47,7 +73,9 @@ def str_list(values: list[str]) -> str:
 class Caster:
     """Builds the cleaning and typing expressions for one profile's settings."""
 
-    def __init__(self, date_formats: list[str], day_first: bool, decimal: str, thousands: str | None):
+    def __init__(
+        self, date_formats: list[str], day_first: bool, decimal: str, thousands: str | None
+    ):
         us = [f.replace("%m/%d", "%d/%m") for f in US_FORMATS] if day_first else US_FORMATS
         self.formats = [*date_formats, *DATE_FORMATS, *us]
         self.user_formats = bool(date_formats)
@@ -64,7 +92,9 @@ class Caster:
         """
         # (an IN list here would become a join per column: plain comparisons are faster)
         lead = " OR ".join(f"ascii({col}) = {c}" for c in (160, 12288, 65279))
-        tails = " OR ".join(f"ends_with({col}, {lit(ch)})" for ch in (" ", "\u3000", "\t", "\u00a0"))
+        tails = " OR ".join(
+            f"ends_with({col}, {lit(ch)})" for ch in (" ", "\u3000", "\t", "\u00a0")
+        )
         return (
             f"(CASE WHEN ascii({col}) <= 32 OR {lead} OR {tails} "
             f"THEN nullif(trim({col}, {lit(TRIM_CHARS)}), '') ELSE nullif({col}, '') END)"
@@ -168,7 +198,9 @@ class Caster:
         if f.kind != "text":
             checks.append(f"WHEN {s} IS NOT NULL AND {value} IS NULL THEN 'not {what}'")
         if f.kind in ("date", "timestamp"):
-            checks.append(f"WHEN year({value}) NOT BETWEEN 1900 AND 2200 THEN 'a date out of range'")
+            checks.append(
+                f"WHEN year({value}) NOT BETWEEN 1900 AND 2200 THEN 'a date out of range'"
+            )
         if f.name in ("qty", "reserved_qty", "freight_cost"):
             checks.append(f"WHEN {value} < 0 THEN 'negative quantity or amount'")
         if f.name == "nps":

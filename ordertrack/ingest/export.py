@@ -30,8 +30,10 @@ def export(ws: Workspace, out: Path, *, entity: str | None = None, query: str | 
     from ordertrack.query import check_read_only
 
     if (entity is None) == (query is None):
-        raise UserError("name an entity to export, or give --query, not both",
-                        hint="e.g. ordertrack export orders --out orders.xlsx")
+        raise UserError(
+            "name an entity to export, or give --query, not both",
+            hint="e.g. ordertrack export orders --out orders.xlsx",
+        )
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise UserError(f"{out}: export writes .xlsx or .csv files", hint="Use --out FILE.xlsx")
@@ -39,9 +41,13 @@ def export(ws: Workspace, out: Path, *, entity: str | None = None, query: str | 
         if query is None:
             assert entity is not None
             table = ENTITIES[entity].table if entity in ENTITIES else entity
-            known = {r[0] for r in store.fetchall(
-                "SELECT table_name FROM duckdb_tables() WHERE NOT temporary UNION "
-                "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary")}
+            known = {
+                r[0]
+                for r in store.fetchall(
+                    "SELECT table_name FROM duckdb_tables() WHERE NOT temporary UNION "
+                    "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary"
+                )
+            }
             if table not in known:
                 from ordertrack.config import _unknown
 
@@ -94,7 +100,7 @@ def _write_xlsx(path: Path, columns: list[str], rows: list[Any], types: list[str
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("data")
-    formats = []
+    formats: list[str | None] = []
     for t in types:
         t = t.upper()
         if t == "DATE":

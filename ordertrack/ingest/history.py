@@ -9,8 +9,10 @@ from typing import Any
 from ordertrack.errors import NotFound
 from ordertrack.workspace import Workspace
 
-_COLS = ("import_id, path, file_name, sha256, size_bytes, profile, entities, sheet, status, "
-         "rows_read, inserted, updated, unchanged, rejected, moved, started_at, finished_at, actor, message")
+_COLS = (
+    "import_id, path, file_name, sha256, size_bytes, profile, entities, sheet, status, "
+    "rows_read, inserted, updated, unchanged, rejected, moved, started_at, finished_at, actor, message"
+)
 
 
 def _dicts(cur: Any) -> list[dict[str, Any]]:
@@ -20,18 +22,24 @@ def _dicts(cur: Any) -> list[dict[str, Any]]:
 
 def list_imports(ws: Workspace, limit: int = 20) -> list[dict[str, Any]]:
     with ws.connect(read_only=True) as store:
-        return _dicts(store.con.execute(
-            f"SELECT {_COLS} FROM imports ORDER BY import_id DESC LIMIT ?", [limit]))
+        return _dicts(
+            store.con.execute(
+                f"SELECT {_COLS} FROM imports ORDER BY import_id DESC LIMIT ?", [limit]
+            )
+        )
 
 
 def _require(store: Any, import_id: int) -> dict[str, Any]:
-    rows = _dicts(store.con.execute(f"SELECT {_COLS} FROM imports WHERE import_id = ?", [import_id]))
+    rows = _dicts(
+        store.con.execute(f"SELECT {_COLS} FROM imports WHERE import_id = ?", [import_id])
+    )
     if not rows:
         last = store.scalar("SELECT max(import_id) FROM imports")
         raise NotFound(
             f"no import #{import_id}",
             hint=f"The last import is #{last}; `ordertrack imports list` shows them."
-            if last else "Nothing has been imported yet.",
+            if last
+            else "Nothing has been imported yet.",
         )
     return rows[0]
 
@@ -39,18 +47,26 @@ def _require(store: Any, import_id: int) -> dict[str, Any]:
 def show_import(ws: Workspace, import_id: int, rejects_shown: int = 10) -> dict[str, Any]:
     with ws.connect(read_only=True) as store:
         info = _require(store, import_id)
-        info["rejects"] = _dicts(store.con.execute(
-            "SELECT row_no, column_name, raw_value, reason FROM import_rejects WHERE import_id = ? "
-            "ORDER BY row_no LIMIT ?", [import_id, rejects_shown]))
+        info["rejects"] = _dicts(
+            store.con.execute(
+                "SELECT row_no, column_name, raw_value, reason FROM import_rejects WHERE import_id = ? "
+                "ORDER BY row_no LIMIT ?",
+                [import_id, rejects_shown],
+            )
+        )
         return info
 
 
 def rejects(ws: Workspace, import_id: int) -> list[dict[str, Any]]:
     with ws.connect(read_only=True) as store:
         _require(store, import_id)
-        return _dicts(store.con.execute(
-            "SELECT sheet, row_no, column_name, raw_value, reason FROM import_rejects "
-            "WHERE import_id = ? ORDER BY row_no, column_name", [import_id]))
+        return _dicts(
+            store.con.execute(
+                "SELECT sheet, row_no, column_name, raw_value, reason FROM import_rejects "
+                "WHERE import_id = ? ORDER BY row_no, column_name",
+                [import_id],
+            )
+        )
 
 
 def write_rejects(ws: Workspace, import_id: int, out: Path) -> int:
@@ -91,6 +107,11 @@ def suggest_profile(path: Path, name: str | None = None, sheet: str | None = Non
     stem = name or re.sub(r"[^a-z0-9_]+", "_", path.stem.lower()).strip("_") or "my_export"
     if not re.match(r"^[a-z]", stem):
         stem = f"p_{stem}"
-    s = suggest(stem, src.preview, src.preview_rows, src.sheet if src.kind == "excel" else None,
-                src.encoding)
+    s = suggest(
+        stem,
+        src.preview,
+        src.preview_rows,
+        src.sheet if src.kind == "excel" else None,
+        src.encoding,
+    )
     return f"# Suggested from {path.name}: check it, then paste into ordertrack.toml\n" + s.toml()

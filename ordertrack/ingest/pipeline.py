@@ -130,13 +130,19 @@ def build_typed(con: duckdb.DuckDBPyConnection, plan: Plan, stage_ids: list[str]
             why = caster.problem(s_name, v_name, f)
             if f.required or f.name in ent.key:
                 why = why.replace(
-                    "(CASE ", f"(CASE WHEN {v_name} IS NULL AND {s_name} IS NULL THEN "
-                    f"{lit('missing ' + f.name + ' (' + header + ')')} ", 1)
+                    "(CASE ",
+                    f"(CASE WHEN {v_name} IS NULL AND {s_name} IS NULL THEN "
+                    f"{lit('missing ' + f.name + ' (' + header + ')')} ",
+                    1,
+                )
             if e == "stage_history" and f.name in ("to_stage", "from_stage"):
                 why = why.replace(
-                    "(CASE ", f"(CASE WHEN NOT {one_of(v_name, stage_ids)} THEN 'unknown stage; the flow "
+                    "(CASE ",
+                    f"(CASE WHEN NOT {one_of(v_name, stage_ids)} THEN 'unknown stage; the flow "
                     f"has: {', '.join(stage_ids)} (map other names with "
-                    f"[profiles.NAME.values.{f.name}])' ", 1)
+                    f"[profiles.NAME.values.{f.name}])' ",
+                    1,
+                )
             shown = f"coalesce({s_name}, {col})" if col is not None else s_name
             problems.append(
                 f"CASE WHEN {why} IS NOT NULL THEN {{'column_name': {lit(header)}, "
@@ -276,9 +282,12 @@ def entity_fields(plan: Plan, e: str) -> list[str]:
     out = []
     for f in ent.fields:
         q = f"{e}.{f.name}"
-        if q in plan.match.columns or q in p.defaults or (
-            f.name == "line_no" and e == "order_lines"
-        ) or (f.name == "shipment_id" and e == "shipments"):
+        if (
+            q in plan.match.columns
+            or q in p.defaults
+            or (f.name == "line_no" and e == "order_lines")
+            or (f.name == "shipment_id" and e == "shipments")
+        ):
             out.append(f.name)
     return out
 
@@ -347,7 +356,11 @@ def parent_checks(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             if "orders" in p.entities
             else ""
         )
-        header = plan.headers[plan.match.columns[f"{e}.order_id"]] if f"{e}.order_id" in plan.match.columns else "order_id"
+        header = (
+            plan.headers[plan.match.columns[f"{e}.order_id"]]
+            if f"{e}.order_id" in plan.match.columns
+            else "order_id"
+        )
         con.execute(
             f"UPDATE typed SET _errors = list_concat(_errors, [{{'column_name': {lit(header)}, "
             f"'raw_value': {oc}, 'reason': 'unknown order ' || {oc} || "
@@ -356,8 +369,9 @@ def parent_checks(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         )
 
 
-def record_rejects(con: duckdb.DuckDBPyConnection, plan: Plan, import_id: int,
-                   sheet: str | None) -> tuple[int, int]:
+def record_rejects(
+    con: duckdb.DuckDBPyConnection, plan: Plan, import_id: int, sheet: str | None
+) -> tuple[int, int]:
     """Every problem of every rejected row, with the row's original cells."""
     bad = _count(con, "SELECT count(*) FROM typed WHERE len(_errors) > 0")
     if not bad:
@@ -377,8 +391,9 @@ def record_rejects(con: duckdb.DuckDBPyConnection, plan: Plan, import_id: int,
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-def load_entity(con: duckdb.DuckDBPyConnection, plan: Plan, e: str, import_id: int,
-                now: datetime) -> EntityCounts:
+def load_entity(
+    con: duckdb.DuckDBPyConnection, plan: Plan, e: str, import_id: int, now: datetime
+) -> EntityCounts:
     """Compare first, then write only the difference: new rows inserted, changed rows updated."""
     ent: Entity = ENTITIES[e]
     fields = entity_fields(plan, e)
@@ -398,7 +413,9 @@ def load_entity(con: duckdb.DuckDBPyConnection, plan: Plan, e: str, import_id: i
     on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
     total = _count(con, "SELECT count(*) FROM s")
     if ent.append_only:  # stage history: add what is not there yet
-        new = _count(con, f"SELECT count(*) FROM s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})")
+        new = _count(
+            con, f"SELECT count(*) FROM s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})"
+        )
         cols = [f for f in fields]
         con.execute(
             f"INSERT INTO {table} ({', '.join(cols)}, via, kind, import_id) "
@@ -423,7 +440,9 @@ def load_entity(con: duckdb.DuckDBPyConnection, plan: Plan, e: str, import_id: i
     stamp = ", updated_at" if e == "orders" else ""
     stamp_val = ", ?" if e == "orders" else ""
     params: list[Any] = [import_id] + ([now] if e == "orders" else [])
-    new = _count(con, f"SELECT count(*) FROM s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})")
+    new = _count(
+        con, f"SELECT count(*) FROM s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})"
+    )
     if new:
         created = ", created_at" if e == "orders" else ""
         con.execute(
@@ -449,8 +468,11 @@ def _inventory_snapshot(con: duckdb.DuckDBPyConnection, import_id: int, now: dat
     """Keep a dated snapshot per SKU and warehouse (for inventory turnover)."""
     has_as_of = _has_col(con, "s", "as_of")
     as_of = "coalesce(s.as_of, ?::DATE)" if has_as_of else "?::DATE"
-    on_hand = "s.on_hand" if _has_col(con, "s", "on_hand") else (
-        "s.available" if _has_col(con, "s", "available") else "NULL")
+    on_hand = (
+        "s.on_hand"
+        if _has_col(con, "s", "on_hand")
+        else ("s.available" if _has_col(con, "s", "available") else "NULL")
+    )
     reserved = "s.reserved" if _has_col(con, "s", "reserved") else "NULL"
     cost = "s.unit_cost" if _has_col(con, "s", "unit_cost") else "NULL"
     con.execute(
@@ -467,7 +489,8 @@ def _inventory_snapshot(con: duckdb.DuckDBPyConnection, import_id: int, now: dat
 
 def _has_col(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     row = con.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?", [table, column]
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+        [table, column],
     ).fetchone()
     return bool(row and row[0])
 

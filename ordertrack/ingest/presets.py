@@ -12,7 +12,15 @@ from typing import Any
 
 # Common header names per field, reused by the presets and by `profile suggest`.
 ORDER_HEADER = {
-    "order_id": ["订单编号", "订单号", "单据编号", "销售订单号", "Order ID", "Order No", "order_id"],
+    "order_id": [
+        "订单编号",
+        "订单号",
+        "单据编号",
+        "销售订单号",
+        "Order ID",
+        "Order No",
+        "order_id",
+    ],
     "customer": ["客户名称", "客户", "购货单位", "Customer", "Customer Name", "customer"],
     "customer_id": ["客户编码", "客户代码", "Customer ID", "Customer Code", "customer_id"],
     "sales_rep": ["业务员", "销售员", "销售人员", "Sales Rep", "Salesperson", "sales_rep"],
@@ -20,10 +28,20 @@ ORDER_HEADER = {
     "region": ["区域", "销售区域", "地区", "Region", "region"],
     "order_date": ["下单日期", "订单日期", "单据日期", "日期", "Order Date", "order_date"],
     "promised_date": [
-        "承诺交期", "交货日期", "要货日期", "客户交期", "Promised Date", "Due Date", "promised_date",
+        "承诺交期",
+        "交货日期",
+        "要货日期",
+        "客户交期",
+        "Promised Date",
+        "Due Date",
+        "promised_date",
     ],
     "planned_ship_date": [
-        "计划发货日期", "预发货日期", "Planned Ship Date", "Ship By", "planned_ship_date",
+        "计划发货日期",
+        "预发货日期",
+        "Planned Ship Date",
+        "Ship By",
+        "planned_ship_date",
     ],
     "currency": ["币别", "币种", "结算币别", "Currency", "currency"],
     "status": ["订单状态", "业务状态", "Status", "status"],
@@ -31,7 +49,15 @@ ORDER_HEADER = {
 LINE_HEADER = {
     "line_no": ["行号", "序号", "Line", "Line No", "line_no"],
     "sku": ["物料编码", "存货编码", "商品编码", "产品编码", "SKU", "Item Code", "sku"],
-    "description": ["物料名称", "存货名称", "商品名称", "产品名称", "Description", "Item", "description"],
+    "description": [
+        "物料名称",
+        "存货名称",
+        "商品名称",
+        "产品名称",
+        "Description",
+        "Item",
+        "description",
+    ],
     "qty": ["销售数量", "数量", "订货数量", "Quantity", "Qty", "qty"],
     "unit": ["销售单位", "单位", "主计量单位", "计量单位", "Unit", "UoM", "unit"],
     "unit_price": ["含税单价", "单价", "Unit Price", "Price", "unit_price"],
@@ -116,7 +142,15 @@ PRESETS: dict[str, dict[str, Any]] = {
         "files": ["*orders*", "*订单*"],
         "columns": {
             **ORDER_HEADER,
-            "amount": ["订单金额", "金额", "价税合计", "总金额", "Amount", "Order Amount", "amount"],
+            "amount": [
+                "订单金额",
+                "金额",
+                "价税合计",
+                "总金额",
+                "Amount",
+                "Order Amount",
+                "amount",
+            ],
         },
     },
     "order_lines": {

@@ -60,7 +60,9 @@ def qualify(name: str, entities: list[str]) -> list[str]:
 def _merged(profile: Profile) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if profile.preset:
-        data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in PRESETS[profile.preset].items()}
+        data = {
+            k: (dict(v) if isinstance(v, dict) else v) for k, v in PRESETS[profile.preset].items()
+        }
     own = profile.model_dump(exclude_unset=True)
     for k, v in own.items():
         if k in ("columns", "values", "defaults") and isinstance(v, dict):
@@ -84,7 +86,9 @@ def check_profile(name: str, profile: Profile) -> list[tuple[str, str]]:
     if isinstance(entities, str):
         entities = [entities]
     if not entities:
-        problems.append((f"{base}.entity", 'missing: say which entity the file fills, e.g. "orders"'))
+        problems.append(
+            (f"{base}.entity", 'missing: say which entity the file fills, e.g. "orders"')
+        )
         return problems
     for section in ("columns", "values", "defaults"):
         for key in data.get(section) or {}:
@@ -93,7 +97,10 @@ def check_profile(name: str, profile: Profile) -> list[tuple[str, str]]:
                 from ordertrack.config import _unknown
 
                 problems.append(
-                    (f"{base}.{section}.{key}", _unknown(f"field of {'/'.join(entities)}", key, known))
+                    (
+                        f"{base}.{section}.{key}",
+                        _unknown(f"field of {'/'.join(entities)}", key, known),
+                    )
                 )
     for key, spec in (data.get("columns") or {}).items():
         headers = [spec] if isinstance(spec, str) else spec
@@ -104,7 +111,9 @@ def check_profile(name: str, profile: Profile) -> list[tuple[str, str]]:
             problems.append((f"{base}.key", f'"{k}" is not a field of {entities[0]}'))
     for fmt in data.get("date_formats") or []:
         if "%" not in fmt:
-            problems.append((f"{base}.date_formats", f'"{fmt}" is not a strptime format like "%d.%m.%Y"'))
+            problems.append(
+                (f"{base}.date_formats", f'"{fmt}" is not a strptime format like "%d.%m.%Y"')
+            )
     return problems
 
 
@@ -120,7 +129,9 @@ def resolve(name: str, config: Config | None) -> ResolvedProfile:
         known = sorted({*(config.profiles if config else {}), *PRESETS})
         from ordertrack.config import _unknown
 
-        raise UserError(_unknown("profile", name, known), hint="`ordertrack profile list` shows them.")
+        raise UserError(
+            _unknown("profile", name, known), hint="`ordertrack profile list` shows them."
+        )
     data = _merged(profile)
     entities = data["entity"] if isinstance(data["entity"], list) else [data["entity"]]
     # dependency order: orders before lines etc.
@@ -232,7 +243,10 @@ def match(p: ResolvedProfile, preview: list[list[str]], rows: list[int]) -> Matc
             continue
         missing = [q for q in required_fields(p) if q not in columns and q not in p.defaults]
         m = Match(p, rows[i], i, columns, missing, n, dups)
-        if best is None or (len(m.missing), -m.matched_headers) < (len(best.missing), -best.matched_headers):
+        if best is None or (len(m.missing), -m.matched_headers) < (
+            len(best.missing),
+            -best.matched_headers,
+        ):
             best = m
     return best
 
@@ -257,7 +271,9 @@ def choose(
     return (complete[0] if complete else None), matches
 
 
-def no_match_error(file: str, preview: list[list[str]], near: list[Match], wanted: str | None) -> InputError:
+def no_match_error(
+    file: str, preview: list[list[str]], near: list[Match], wanted: str | None
+) -> InputError:
     seen = next((r for r in preview if any(c for c in r)), [])
     shown = ", ".join(c for c in seen[:12] if c) or "(nothing)"
     if wanted:
@@ -267,9 +283,12 @@ def no_match_error(file: str, preview: list[list[str]], near: list[Match], wante
     lines = []
     for m in near[:3]:
         missing = ", ".join(
-            f"{q.split('.', 1)[1]} ({' / '.join(m.profile.columns.get(q, ['?'])[:3])})" for q in m.missing
+            f"{q.split('.', 1)[1]} ({' / '.join(m.profile.columns.get(q, ['?'])[:3])})"
+            for q in m.missing
         )
-        lines.append(f"{m.profile.name} matched {m.matched_headers} headers but is missing: {missing}")
+        lines.append(
+            f"{m.profile.name} matched {m.matched_headers} headers but is missing: {missing}"
+        )
     hint = "; ".join(lines) if lines else "no profile recognised any header."
     return InputError(
         msg,
@@ -296,10 +315,10 @@ def _alias_index() -> dict[str, list[tuple[str, str]]]:
                     if (e, f) not in lst:
                         lst.append((e, f))
     for e, ent in ENTITIES.items():
-        for f in ent.fields:
-            lst = index.setdefault(header_key(f.name), [])
-            if (e, f.name) not in lst:
-                lst.append((e, f.name))
+        for fld in ent.fields:
+            lst = index.setdefault(header_key(fld.name), [])
+            if (e, fld.name) not in lst:
+                lst.append((e, fld.name))
     return index
 
 
@@ -318,7 +337,8 @@ class Suggestion:
         lines = [f"[profiles.{self.name}]"]
         ents = self.entities
         lines.append(
-            "entity = " + (f'"{ents[0]}"' if len(ents) == 1 else "[" + ", ".join(f'"{e}"' for e in ents) + "]")
+            "entity = "
+            + (f'"{ents[0]}"' if len(ents) == 1 else "[" + ", ".join(f'"{e}"' for e in ents) + "]")
         )
         lines.append(f'files = ["{self.name}*"]    # file names that pick this profile')
         if self.sheet:
@@ -339,8 +359,9 @@ class Suggestion:
         return "\n".join(lines) + "\n"
 
 
-def suggest(name: str, preview: list[list[str]], rows: list[int], sheet: str | None,
-            encoding: str | None) -> Suggestion:
+def suggest(
+    name: str, preview: list[list[str]], rows: list[int], sheet: str | None, encoding: str | None
+) -> Suggestion:
     index = _alias_index()
     best_i, best_hits = 0, -1
     for i, cells in enumerate(preview):
@@ -360,7 +381,12 @@ def suggest(name: str, preview: list[list[str]], rows: list[int], sheet: str | N
     top = max(votes.values())
     entities = [e for e in ENTITIES if votes.get(e, 0) == top][:1]
     # a line-level export: order fields and line fields together
-    if "order_lines" in votes and "orders" in votes and votes["orders"] >= 3 and votes["order_lines"] >= 3:
+    if (
+        "order_lines" in votes
+        and "orders" in votes
+        and votes["orders"] >= 3
+        and votes["order_lines"] >= 3
+    ):
         entities = ["orders", "order_lines"]
     columns: dict[str, str] = {}
     unmapped: list[str] = []
@@ -370,8 +396,7 @@ def suggest(name: str, preview: list[list[str]], rows: list[int], sheet: str | N
         targets = [(e, f) for e, f in index.get(header_key(c), []) if e in entities]
         placed = False
         for e, f in targets:
-            q = f if len(entities) == 1 else f
-            if q not in columns and f"{e}.{f}" not in columns:
+            if f not in columns and f"{e}.{f}" not in columns:
                 # qualify when the field exists in several chosen entities with other headers
                 shared = sum(1 for x in entities if f in ENTITIES[x].field_names) > 1
                 columns[f"{e}.{f}" if shared and f != "order_id" else f] = c

@@ -114,12 +114,20 @@ def check_path(path: Path) -> None:
             hint=f"ordertrack imports {', '.join(SUPPORTED)} files; save the export as one of them.",
         )
     if path.stat().st_size == 0:
-        raise InputError(f"{path}: the file is empty", hint="Export it again from the source system.")
+        raise InputError(
+            f"{path}: the file is empty", hint="Export it again from the source system."
+        )
 
 
-def open_source(path: Path, *, sheet: str | int | None = None, encoding: str | None = None,
-                delimiter: str | None = None, tmp_dir: Path | None = None,
-                scan: FileScan | None = None) -> Source:
+def open_source(
+    path: Path,
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    tmp_dir: Path | None = None,
+    scan: FileScan | None = None,
+) -> Source:
     """Open a file and read its first rows (to find the header and choose a profile)."""
     check_path(path)
     if path.suffix.lower() in EXCEL_EXT:
@@ -130,8 +138,9 @@ def open_source(path: Path, *, sheet: str | int | None = None, encoding: str | N
 # -- CSV ---------------------------------------------------------------------------------
 
 
-def _open_csv(path: Path, encoding: str | None, delimiter: str | None, tmp_dir: Path | None,
-              scan: FileScan) -> Source:
+def _open_csv(
+    path: Path, encoding: str | None, delimiter: str | None, tmp_dir: Path | None, scan: FileScan
+) -> Source:
     with path.open("rb") as f:
         head = f.read(4)
     if head.startswith((b"\xd0\xcf\x11\xe0", b"PK\x03\x04")):
@@ -155,9 +164,7 @@ def _open_csv(path: Path, encoding: str | None, delimiter: str | None, tmp_dir: 
         lines = lines[:-1]  # the last one may be cut
     src.delimiter = delimiter or sniff_delimiter(lines[:PREVIEW_ROWS])
     reader = csv.reader(io.StringIO("\n".join(lines[: PREVIEW_ROWS * 2])), delimiter=src.delimiter)
-    row_no = 0
-    for cells in reader:
-        row_no += 1
+    for row_no, cells in enumerate(reader, start=1):
         if len(src.preview) >= PREVIEW_ROWS:
             break
         src.preview.append([c.strip() for c in cells])
@@ -230,7 +237,7 @@ def transcode(path: Path, encoding: str, tmp_dir: Path | None) -> Path:
                     bad_line = line + chunk[: e.start].count(b"\n")
                     raise InputError(
                         f"{path}: line {bad_line} is not valid {encoding.upper()} text "
-                        f"(byte {e.object[e.start:e.start + 2]!r})",
+                        f"(byte {e.object[e.start : e.start + 2]!r})",
                         hint="The file mixes encodings or is damaged; save it again as UTF-8.",
                     ) from None
                 line += chunk.count(b"\n")
@@ -257,8 +264,9 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def read_csv_table(con: duckdb.DuckDBPyConnection, src: Source, header_row: int, skip: int,
-                   width: int) -> None:
+def read_csv_table(
+    con: duckdb.DuckDBPyConnection, src: Source, header_row: int, skip: int, width: int
+) -> None:
     """Make ``raw`` a view of the data rows below ``header_row`` (read by DuckDB, streamed).
 
     A view, not a copy: the file is read once to type it, and again only to show the
@@ -415,9 +423,11 @@ def _sheet_scan(path: Path, index: int) -> tuple[tuple[int, int], dict[tuple[int
                         first = False
                     if b't="e"' in data:
                         for m in _CELL.finditer(data):
-                            errors[(int(m.group(2)) - 1, _col_index(m.group(1)))] = m.group(3).decode()
+                            errors[(int(m.group(2)) - 1, _col_index(m.group(1)))] = m.group(
+                                3
+                            ).decode()
                     cut = data.rfind(b"</c>")
-                    carry = data[cut + 4:] if cut >= 0 else data[-4096:]
+                    carry = data[cut + 4 :] if cut >= 0 else data[-4096:]
     except (zipfile.BadZipFile, KeyError, OSError):
         pass
     return origin, errors
@@ -429,7 +439,9 @@ def _sheet_target(z: zipfile.ZipFile, index: int) -> str | None:
         rels = z.read("xl/_rels/workbook.xml.rels")
     except KeyError:
         return None
-    rids = re.findall(rb'<sheet [^>]*?r:id="([^"]+)"', wb) or re.findall(rb'<sheet [^>]*?id="(rId\d+)"', wb)
+    rids = re.findall(rb'<sheet [^>]*?r:id="([^"]+)"', wb) or re.findall(
+        rb'<sheet [^>]*?id="(rId\d+)"', wb
+    )
     if index >= len(rids):
         return None
     rid = rids[index]
@@ -461,10 +473,11 @@ def _apply_errors_to_preview(src: Source) -> None:
             src.preview[i][j] = text
 
 
-def read_excel_table(con: duckdb.DuckDBPyConnection, src: Source, header_row: int, skip: int,
-                     width: int) -> None:
+def read_excel_table(
+    con: duckdb.DuckDBPyConnection, src: Source, header_row: int, skip: int, width: int
+) -> None:
     """Load the data rows below ``header_row`` (an Excel row number) into temp table ``raw``."""
-    r0, c0 = src._origin
+    r0, _c0 = src._origin
     first_data = header_row + skip  # Excel rows before the first data row
     try:
         sheet = src._excel.load_sheet(
@@ -472,7 +485,9 @@ def read_excel_table(con: duckdb.DuckDBPyConnection, src: Source, header_row: in
         )
         batch = sheet.to_arrow()
     except Exception as e:
-        raise InputError(f"{src.path}: cannot read sheet {src.sheet!r} ({_first_line(e)})") from None
+        raise InputError(
+            f"{src.path}: cannot read sheet {src.sheet!r} ({_first_line(e)})"
+        ) from None
     import pyarrow as pa
 
     names = batch.schema.names
@@ -512,7 +527,7 @@ def _check_extra_cells(src: Source, extra: list[Any], first_data: int) -> None:
 
 
 def _mark_errors(con: duckdb.DuckDBPyConnection, src: Source, first_data: int, width: int) -> None:
-    r0, c0 = src._origin
+    _r0, c0 = src._origin
     rows = [
         (r + 1, c - c0, text)
         for (r, c), text in src._errors.items()

@@ -117,7 +117,9 @@ class Store:
                 if number <= current:
                     continue
                 con.execute(_sql(name))
-                con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [number, name])
+                con.execute(
+                    "INSERT INTO schema_version (version, name) VALUES (?, ?)", [number, name]
+                )
                 applied.append(number)
             if applied:
                 con.execute(_sql("views"))

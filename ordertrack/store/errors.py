@@ -58,7 +58,9 @@ def translate(exc: BaseException, path: Path | None = None) -> BaseException:
 def sql_error(exc: duckdb.Error) -> UserError:
     """A user's SQL failed (bad column, syntax): keep DuckDB's own explanation."""
     first = str(exc).strip()
-    return UserError(first, hint="Check the query; `ordertrack sql \"DESCRIBE v_order_facts\"` lists columns.")
+    return UserError(
+        first, hint='Check the query; `ordertrack sql "DESCRIBE v_order_facts"` lists columns.'
+    )
 
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
@@ -90,6 +92,8 @@ def csv_error(exc: BaseException, path: Path) -> BaseException:
             hint="Check the quotes on that line (nothing was imported from this file).",
         )
     if "Maximum line size" in text or "max_line_size" in text:
-        return InputError(f"{path}: {where} is longer than 16 MB", hint="Is this really a CSV export?")
+        return InputError(
+            f"{path}: {where} is longer than 16 MB", hint="Is this really a CSV export?"
+        )
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return InputError(f"{path}: cannot read {where}: {first}")

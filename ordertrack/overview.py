@@ -66,9 +66,7 @@ class StatusReport:
 def status(ws: Workspace) -> StatusReport:
     """Counts per entity and stage, the last import, open alerts and tasks."""
     with ws.connect(read_only=True) as store:
-        counts_sql = " UNION ALL ".join(
-            f"SELECT '{t}', count(*) FROM {t}" for t in COUNTED
-        )
+        counts_sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in COUNTED)
         counts = {name: int(n) for name, n in store.fetchall(counts_sql)}
         by_stage = {
             stage: (int(n), int(late))
