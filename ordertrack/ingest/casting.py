@@ -150,20 +150,33 @@ class Caster:
         raise AssertionError(kind)
 
     def number(self, s: str) -> str:
+        """A number from export text: ``¥1,234.50``, ``1 234.50``, ``(1,200.00)`` (negative),
+        ``-`` (accounting zero). Separators must group thousands, so ``1234,50`` with
+        ``decimal = "."`` is refused rather than read as 123450."""
+        import re
+
         # Fast path first: a plain number casts directly; only the rest is cleaned.
-        t = f"regexp_replace({s}, '[¥￥$€£\\s]|RMB|CNY|元', '', 'g')"
+        t = f"regexp_replace({s}, '[¥￥$€£\\s\\x{{3000}}]|RMB|CNY|元', '', 'g')"
         t = f"regexp_replace({t}, '^\\((.*)\\)$', '-\\1')"
         if self.decimal == ",":
-            t = f"replace(regexp_replace({t}, '[.{self.thousands or ''}]', '', 'g'), ',', '.')"
+            sep = self.thousands if self.thousands is not None else "."
+            frac = ","
             fast = "NULL::DECIMAL(38,6)"
         else:
-            sep = self.thousands or ","
-            t = f"replace({t}, {lit(sep)}, '')"
+            sep = self.thousands if self.thousands is not None else ","
+            frac = "\\."
             fast = f"TRY_CAST({s} AS DECIMAL(38,6))"
+        sep_re = re.escape(sep).replace("\\", "\\\\") if sep.strip() else ""
+        grouped = (
+            f"[+-]?(\\d{{1,3}}({sep_re}\\d{{3}})+|\\d+)({frac}\\d+)?" if sep_re
+            else f"[+-]?\\d+({frac}\\d+)?"
+        )
+        plain = f"replace({t}, {lit(sep)}, '')" if sep.strip() else t
+        if self.decimal == ",":
+            plain = f"replace({plain}, ',', '.')"
         slow = (
             f"(CASE WHEN {t} = '-' THEN 0::DECIMAL(38,6) "
-            f"WHEN {t} LIKE '%\\%' ESCAPE '\\' THEN TRY_CAST(rtrim({t}, '%') AS DECIMAL(38,6)) / 100 "
-            f"ELSE TRY_CAST({t} AS DECIMAL(38,6)) END)"
+            f"WHEN regexp_full_match({t}, '{grouped}') THEN TRY_CAST({plain} AS DECIMAL(38,6)) END)"
         )
         return f"coalesce({fast}, {slow})"
 
@@ -195,6 +208,15 @@ class Caster:
             f"WHEN starts_with({s}, '#') AND {one_of(s, list(EXCEL_ERRORS))} "
             f"THEN 'Excel error value ' || {s} || ' in the cell'"
         ]
+        if f.kind in ("decimal", "int"):
+            checks.append(
+                f"WHEN {value} IS NULL AND ends_with({s}, '%') "
+                "THEN 'a percentage where an amount or quantity is expected'"
+            )
+            checks.append(
+                f"WHEN {value} IS NULL AND regexp_matches({s}, '^[^.]*,\\d{{1,2}}$') "
+                "THEN 'not a number (a comma before the decimals? set decimal = \",\" in the profile)'"
+            )
         if f.kind != "text":
             checks.append(f"WHEN {s} IS NOT NULL AND {value} IS NULL THEN 'not {what}'")
         if f.kind in ("date", "timestamp"):

@@ -5,6 +5,9 @@
 CREATE OR REPLACE VIEW v_now AS
 SELECT coalesce(getvariable('ot_now')::TIMESTAMPTZ, current_timestamp) AS now;
 
+-- v_line_facts: one row per order line with the stock of its SKU (summed over warehouses).
+-- Open lines (order open, nothing shipped yet) take the available stock in promise order
+-- (earliest promised date first); a line is short when the stock runs out before it.
 CREATE OR REPLACE VIEW v_line_facts AS
 WITH stock AS (
     SELECT sku,
@@ -12,13 +15,30 @@ WITH stock AS (
            sum(coalesce(reserved, 0)) AS reserved,
            sum(coalesce(available, coalesce(on_hand, 0) - coalesce(reserved, 0))) AS available
     FROM inventory GROUP BY sku
+),
+shipped AS (SELECT DISTINCT order_id FROM shipments WHERE shipped_at IS NOT NULL),
+lines AS (
+    SELECT l.*, o.promised_date, o.order_date,
+           o.state = 'open' AND s.order_id IS NULL AS is_open
+    FROM order_lines l
+    JOIN orders o USING (order_id)
+    LEFT JOIN shipped s USING (order_id)
+),
+alloc AS (
+    SELECT l.*, st.on_hand, st.reserved, st.available,
+           sum(CASE WHEN l.is_open THEN coalesce(l.qty, 0) ELSE 0 END) OVER (
+               PARTITION BY l.sku
+               ORDER BY l.promised_date NULLS LAST, l.order_date, l.order_id, l.line_no
+               ROWS UNBOUNDED PRECEDING) AS open_demand_to_here
+    FROM lines l LEFT JOIN stock st USING (sku)
 )
-SELECT l.order_id, l.line_no, l.sku, l.description, l.qty, l.unit_price, l.amount,
-       l.warehouse, l.bin, l.reserved_qty,
-       s.on_hand, s.reserved, s.available,
-       greatest(coalesce(l.qty, 0) - coalesce(s.available, 0), 0) AS shortage_qty,
-       coalesce(s.available, 0) < coalesce(l.qty, 0) AS is_short
-FROM order_lines l LEFT JOIN stock s USING (sku);
+SELECT order_id, line_no, sku, description, qty, unit_price, amount, warehouse, bin,
+       reserved_qty, on_hand, reserved, available, is_open, open_demand_to_here,
+       CASE WHEN is_open
+            THEN least(coalesce(qty, 0), greatest(open_demand_to_here - coalesce(available, 0), 0))
+            ELSE 0 END AS shortage_qty,
+       is_open AND open_demand_to_here > coalesce(available, 0) AS is_short
+FROM alloc;
 
 CREATE OR REPLACE VIEW v_order_facts AS
 WITH n AS (SELECT now FROM v_now),
