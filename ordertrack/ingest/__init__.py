@@ -194,6 +194,7 @@ class _Prepared:
     sha256: str
     source: Any
     plan: Any
+    tmp_dir: Path
 
 
 def _prepare(
@@ -253,7 +254,7 @@ def _prepare(
             m = m2
     headers = header_list(src.preview[m.header_index])
     plan = Plan(m.profile, m, headers, len(headers))
-    return _Prepared(path, digest, src, plan)
+    return _Prepared(path, digest, src, plan, tmp)
 
 
 def _import_one(
@@ -295,25 +296,20 @@ def _import_one(
     reader(con, src, plan.match.header_row, p.skip_rows, plan.width)
     _name_blank_columns(con, plan)
     step(1)
+    # Typing and checking work on temp tables only: no transaction needed yet.
+    _build_typed(ws, con, src, plan, tmp_dir=prep.tmp_dir)
+    counts = con.execute("SELECT count(*), count(*) FILTER (WHERE _blank) FROM typed").fetchone()
+    assert counts is not None
+    result.rows_read, result.blank_rows = int(counts[0]), int(counts[1])
+    result.encoding = src.encoding
+    if result.blank_rows:
+        con.execute("DELETE FROM typed WHERE _blank")
+    result.total_rows = pl.drop_total_rows(con, plan)
+    pl.derive_keys(con, plan)
+    pl.row_checks(con, plan)
+    pl.conflict_checks(con, plan)
     with store.transaction():
         import_id = int(con.execute("SELECT nextval('seq_import_id')").fetchone()[0])
-        try:
-            pl.build_typed(con, plan, ws.config.flow.stage_ids)
-        except duckdb.Error as e:
-            from ordertrack.store.errors import csv_error
-
-            raise (csv_error(e, src.path) if src.kind == "csv" else e) from None
-        counts = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE _blank) FROM typed"
-        ).fetchone()
-        assert counts is not None
-        result.rows_read, result.blank_rows = int(counts[0]), int(counts[1])
-        if result.blank_rows:
-            con.execute("DELETE FROM typed WHERE _blank")
-        result.total_rows = pl.drop_total_rows(con, plan)
-        pl.derive_keys(con, plan)
-        pl.row_checks(con, plan)
-        pl.conflict_checks(con, plan)
         pl.parent_checks(con, plan)
         rejected_rows, _ = pl.record_rejects(con, plan, import_id, src.sheet)
         result.rejected = rejected_rows
@@ -327,10 +323,10 @@ def _import_one(
             )
         step(2)
         for entity in p.entities:
-            counts = pl.load_entity(con, plan, entity, import_id, now)
+            loaded = pl.load_entity(con, plan, entity, import_id, now)
             result.per_entity.append(
                 EntitySummary(
-                    entity, counts.rows, counts.inserted, counts.updated, counts.unchanged
+                    entity, loaded.rows, loaded.inserted, loaded.updated, loaded.unchanged
                 )
             )
         result.inserted = sum(x.inserted for x in result.per_entity)
@@ -401,6 +397,33 @@ class _DryRun(Exception):
     def __init__(self, result: ImportResult) -> None:
         super().__init__("dry run")
         self.result = result
+
+
+def _build_typed(ws: Workspace, con: Any, src: Any, plan: Any, tmp_dir: Path) -> None:
+    """Type the file; a CSV that turns out not to be UTF-8 past its first megabyte is
+    read again as GB18030 (after making sure it does not mix encodings)."""
+    from ordertrack.ingest import pipeline as pl
+    from ordertrack.ingest.readers import check_mixed_encoding, read_csv_table, transcode
+    from ordertrack.store.errors import csv_error, is_not_utf8
+
+    try:
+        pl.build_typed(con, plan, ws.config.flow.stage_ids)
+        return
+    except duckdb.Error as e:
+        if src.kind != "csv":
+            raise
+        if not (
+            is_not_utf8(e) and src.encoding in ("utf-8", "utf-8-sig") and not src.encoding_given
+        ):
+            raise csv_error(e, src.path) from None
+    check_mixed_encoding(src.path)
+    src.encoding = "gb18030"
+    src.utf8_path = transcode(src.path, "gb18030", tmp_dir)
+    read_csv_table(con, src, plan.match.header_row, plan.profile.skip_rows, plan.width)
+    try:
+        pl.build_typed(con, plan, ws.config.flow.stage_ids)
+    except duckdb.Error as e:
+        raise csv_error(e, src.path) from None
 
 
 def _first_reject_hint(rejects: list[dict[str, Any]]) -> str:

@@ -168,7 +168,8 @@ class Caster:
             fast = f"TRY_CAST({s} AS DECIMAL(38,6))"
         sep_re = re.escape(sep).replace("\\", "\\\\") if sep.strip() else ""
         grouped = (
-            f"[+-]?(\\d{{1,3}}({sep_re}\\d{{3}})+|\\d+)({frac}\\d+)?" if sep_re
+            f"[+-]?(\\d{{1,3}}({sep_re}\\d{{3}})+|\\d+)({frac}\\d+)?"
+            if sep_re
             else f"[+-]?\\d+({frac}\\d+)?"
         )
         plain = f"replace({t}, {lit(sep)}, '')" if sep.strip() else t

@@ -54,6 +54,7 @@ class Source:
     rows: int = 0
     utf8_path: Path | None = None  # transcoded copy of a non-UTF-8 CSV
     csv_relation: str | None = None
+    encoding_given: bool = False
     blank_lines: list[int] = field(default_factory=list)
     _excel: Any = None
     _errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) → "#N/A"
@@ -62,7 +63,8 @@ class Source:
 
 @dataclass
 class FileScan:
-    """One pass over the bytes: the hash, whether it is UTF-8, where the empty lines are."""
+    """One pass over the bytes: the hash, whether it starts as UTF-8, where the empty
+    lines are. (The rest of the file is checked as UTF-8 by DuckDB when it reads it.)"""
 
     sha256: str
     utf8: bool
@@ -75,30 +77,42 @@ def scan_file(path: Path) -> FileScan:
     h = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
-    blanks: list[int] = []
-    line = 1
-    prev_nl = True
+    candidates: list[int] = []  # byte offsets of line breaks followed by an empty line
+    offset = 0
+    tail = b""
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
             h.update(chunk)
-            if utf8:
+            if offset < CHUNK:  # the head decides; DuckDB checks the rest
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     utf8 = False
-            if b"\n\n" in chunk or b"\n\r\n" in chunk or (prev_nl and chunk[:1] in (b"\n", b"\r")):
-                for m in re.finditer(rb"\n(?=\r?\n)", chunk):
-                    blanks.append(line + chunk.count(b"\n", 0, m.start()) + 1)
-                if prev_nl and chunk[:1] == b"\n" and line > 1:
-                    blanks.append(line)
+            window = tail + chunk
+            if b"\n\n" in window or b"\n\r\n" in window:
+                base = offset - len(tail)
+                candidates += [base + m.start() for m in re.finditer(rb"\n(?=\r?\n)", window)]
+            tail = chunk[-2:]
+            offset += len(chunk)
+    return FileScan(h.hexdigest(), utf8, _line_numbers(path, sorted(set(candidates))))
+
+
+def _line_numbers(path: Path, offsets: list[int]) -> list[int]:
+    """The (empty) line after each line break at ``offsets``: a second pass, only when
+    the file has empty lines at all."""
+    if not offsets:
+        return []
+    out: list[int] = []
+    line, pos, i = 1, 0, 0
+    with path.open("rb") as f:
+        while i < len(offsets) and (chunk := f.read(CHUNK)):
+            end = pos + len(chunk)
+            while i < len(offsets) and offsets[i] < end:
+                out.append(line + chunk.count(b"\n", 0, offsets[i] - pos) + 1)
+                i += 1
             line += chunk.count(b"\n")
-            prev_nl = chunk.endswith(b"\n")
-    if utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
-    return FileScan(h.hexdigest(), utf8, sorted(set(blanks)))
+            pos = end
+    return out
 
 
 def check_path(path: Path) -> None:
@@ -149,7 +163,7 @@ def _open_csv(
             hint="Rename it to .xlsx (or .xls) and import it again.",
         )
     enc = (encoding or "").lower().replace("_", "-") or detect_encoding(path, scan)
-    src = Source(path, "csv", encoding=enc)
+    src = Source(path, "csv", encoding=enc, encoding_given=bool(encoding))
     if enc in ("utf-8", "utf-8-sig", "utf8"):
         src.encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
         src.utf8_path = path

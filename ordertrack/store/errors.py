@@ -67,6 +67,11 @@ _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 _CSV_COLS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
+def is_not_utf8(exc: BaseException) -> bool:
+    """DuckDB found bytes that are not UTF-8 while reading a CSV."""
+    return "Invalid unicode" in str(exc)
+
+
 def needs_serial_csv(exc: BaseException) -> bool:
     """DuckDB's parallel CSV scanner refuses quoted line breaks with null padding."""
     return "parallel=false" in str(exc)
