@@ -354,7 +354,6 @@ class Ctx:
 
     def fresh_ws(self, ws: Path) -> Callable[[], None]:
         """Setup: an empty workspace made by `ordertrack init` (untimed)."""
-
         init = Side("ordertrack init", self.ot("init", str(ws)))
 
         def setup() -> None:
@@ -624,7 +623,10 @@ def _import_gbk(ctx: Ctx) -> tuple[Side, Side]:
 def _import_xlsx(ctx: Ctx) -> tuple[Side, Side]:
     xlsx = ctx.xlsx()
     db = ctx.work / "d_fxd.duckdb"
-    cmd = [ctx.floor_py(), ctx.script("d_xlsx_read.py"), "fastexcel-duckdb", str(xlsx), str(db)]
+    # Same interpreter as ordertrack when it has fastexcel (an ordertrack dependency now).
+    has_fastexcel = all(importlib.util.find_spec(m) for m in ("fastexcel", "pyarrow"))
+    py = ctx.py if has_fastexcel else ctx.floor_py()
+    cmd = [py, ctx.script("d_xlsx_read.py"), "fastexcel-duckdb", str(xlsx), str(db)]
     floor = Side("d_xlsx_read.py fastexcel-duckdb", cmd, expect=rows_check(XLSX_ORDERS))
     ctx.require_import(floor)
     ws = ctx.work / "ws-xlsx"
@@ -720,6 +722,9 @@ def run_bench(b: Bench, ctx: Ctx, runs: int | None) -> dict[str, Any]:
                 ys = alone(s.floor, n, b.warmup)
                 rec["floor"] = summary(ys)
                 rec["output"] = {"floor": ys[-1].stdout[-4000:]}
+                problem = s.floor.expect(ys[-1].stdout) if s.floor.expect else None
+                if problem:
+                    ctx.notes.append(f"WARNING: {s.floor.label} did not do the job: {problem}")
             except CommandFailed as e:
                 rec.update(status="ERROR", reason=f"{s.reason}; the floor failed: {e}")
     except (CommandFailed, subprocess.CalledProcessError) as e:

@@ -57,6 +57,7 @@ class Source:
     encoding_given: bool = False
     blank_lines: list[int] = field(default_factory=list)
     _excel: Any = None
+    _batch: Any = None  # the sheet as an Arrow record batch of text cells
     _errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) → "#N/A"
     _origin: tuple[int, int] = (0, 0)  # first row / column of the sheet's used range (0-based)
 
@@ -362,15 +363,26 @@ def _open_excel(path: Path, sheet: str | int | None) -> Source:
     chosen = _choose_sheet(path, names, sheet)
     src = Source(path, "excel", sheet=chosen, sheets=names)
     src._excel = book
-    try:
-        preview = book.load_sheet(chosen, header_row=None, n_rows=PREVIEW_ROWS, dtypes="string")
-        table = preview.to_arrow()
-    except Exception as e:
-        raise InputError(f"{path}: cannot read sheet {chosen!r} ({_first_line(e)})") from None
-    if suffix in (".xlsx", ".xlsm"):
-        src._origin, src._errors = _sheet_scan(path, names.index(chosen))
-    elif suffix == ".xls":
-        src._origin = _xls_origin(path, chosen)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the sheet XML is scanned for error cells while calamine parses the sheet
+        scan = (
+            pool.submit(_sheet_scan, path, names.index(chosen))
+            if suffix in (".xlsx", ".xlsm")
+            else None
+        )
+        try:
+            # The whole sheet, once (calamine parses all of it anyway): the first rows are
+            # the preview, the rest is sliced off later without reading again.
+            src._batch = book.load_sheet(chosen, header_row=None, dtypes="string").to_arrow()
+            table = src._batch.slice(0, PREVIEW_ROWS)
+        except Exception as e:
+            raise InputError(f"{path}: cannot read sheet {chosen!r} ({_first_line(e)})") from None
+        if scan is not None:
+            src._origin, src._errors = scan.result()
+        elif suffix == ".xls":
+            src._origin = _xls_origin(path, chosen)
     cols = table.to_pydict()
     names_ = list(cols)
     n = table.num_rows
@@ -493,15 +505,7 @@ def read_excel_table(
     """Load the data rows below ``header_row`` (an Excel row number) into temp table ``raw``."""
     r0, _c0 = src._origin
     first_data = header_row + skip  # Excel rows before the first data row
-    try:
-        sheet = src._excel.load_sheet(
-            src.sheet, header_row=None, skip_rows=first_data - r0, dtypes="string"
-        )
-        batch = sheet.to_arrow()
-    except Exception as e:
-        raise InputError(
-            f"{src.path}: cannot read sheet {src.sheet!r} ({_first_line(e)})"
-        ) from None
+    batch = src._batch.slice(max(first_data - r0, 0))
     import pyarrow as pa
 
     names = batch.schema.names
