@@ -202,11 +202,10 @@ def _prepare(
 ) -> _Prepared | ImportResult:
     from ordertrack.ingest.pipeline import Plan, header_list, path_display
     from ordertrack.ingest.profiles import all_profiles, choose, match, no_match_error
-    from ordertrack.ingest.readers import check_path, open_source, scan_file
+    from ordertrack.ingest.readers import check_path, open_source, scan_file, sha256_file
 
     check_path(path)
-    scan = scan_file(path)
-    digest = scan.sha256
+    digest = sha256_file(path)
     if not opts.force:
         prior = store.fetchone(
             "SELECT import_id, finished_at, profile FROM imports WHERE sha256 = ? AND status = 'ok' "
@@ -225,6 +224,8 @@ def _prepare(
                 message=f"already imported as #{prior[0]} on {when} (same content); nothing to do",
                 hint="Use --force to read it again.",
             )
+
+    scan = scan_file(path, digest) if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls") else None
 
     def opened(p: Any) -> Any:
         return open_source(

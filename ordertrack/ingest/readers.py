@@ -72,30 +72,39 @@ class FileScan:
     blank_lines: list[int]  # 1-based physical line numbers of empty lines
 
 
-def scan_file(path: Path) -> FileScan:
+def sha256_file(path: Path) -> str:
     import hashlib
 
     h = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8 = True
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def scan_file(path: Path, sha256: str | None = None) -> FileScan:
+    """Whether the file starts as UTF-8, and where its empty lines are (plus the hash,
+    computed here unless given: a file already known is skipped before this scan)."""
+    head = path.open("rb").read(CHUNK) if path.stat().st_size else b""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head)
+        utf8 = True
+    except UnicodeDecodeError:
+        utf8 = False
     candidates: list[int] = []  # byte offsets of line breaks followed by an empty line
     offset = 0
     tail = b""
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
-            h.update(chunk)
-            if offset < CHUNK:  # the head decides; DuckDB checks the rest
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-            window = tail + chunk
-            if b"\n\n" in window or b"\n\r\n" in window:
+            if b"\n\n" in chunk or b"\n\r\n" in chunk or b"\n" in tail and (
+                b"\n\n" in tail + chunk[:2] or b"\n\r\n" in tail + chunk[:2]
+            ):
+                window = tail + chunk
                 base = offset - len(tail)
                 candidates += [base + m.start() for m in re.finditer(rb"\n(?=\r?\n)", window)]
             tail = chunk[-2:]
             offset += len(chunk)
-    return FileScan(h.hexdigest(), utf8, _line_numbers(path, sorted(set(candidates))))
+    return FileScan(sha256 or sha256_file(path), utf8, _line_numbers(path, sorted(set(candidates))))
 
 
 def _line_numbers(path: Path, offsets: list[int]) -> list[int]:
