@@ -18,9 +18,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from ordertrack.durations import parse_duration
+from ordertrack.durations import format_duration, parse_duration
 from ordertrack.entities import ENTITIES
 from ordertrack.errors import ConfigError, Problem
 
@@ -47,7 +56,11 @@ def _duration(value: Any) -> Any:
     return parse_duration(value if isinstance(value, str) else repr(value))
 
 
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(_duration),
+    PlainSerializer(format_duration, return_type=str, when_used="json"),
+]
 
 
 class _Model(BaseModel):
@@ -91,6 +104,48 @@ class WorkspaceSettings(_Model):
         return value
 
 
+class Guard(_Model):
+    """A condition an order must meet to enter a stage (`[[flow.stages.requires]]`)."""
+
+    when: str = Field(
+        ..., description='SQL condition over v_order_facts that must hold, e.g. "NOT is_short".'
+    )
+    message: str = Field(..., description="Shown to the user when the condition does not hold.")
+
+
+class TaskEffect(_Model):
+    """A task created for a role when an order enters the stage."""
+
+    role: str = Field(..., description="Role the task is for.")
+    title: str = Field(..., description="Task title; {order_id} and {customer} are filled in.")
+    due: Duration | None = Field(None, description='Time to do it, e.g. "4h". None: no due time.')
+
+
+class Effect(_Model):
+    """Something that happens when an order enters the stage (`[[flow.stages.on_enter]]`).
+
+    Give exactly one of the keys.
+    """
+
+    form: Literal["pick_list"] | None = Field(
+        None,
+        description='A form written to the workspace\'s out/ folder: "pick_list" (出库单, XLSX '
+        "and printable HTML, one per move command, all orders entering the stage).",
+    )
+    task: TaskEffect | None = Field(None, description="A task for a role.")
+    set_status: str | None = Field(None, description="Set the order's status text.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Effect:
+        given = [k for k in ("form", "task", "set_status") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of form, task, set_status"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+
 class Stage(_Model):
     """One stage of the flow. Orders pass the stages in the order they are listed."""
 
@@ -107,6 +162,17 @@ class Stage(_Model):
         None,
         description="SQL condition over the order's facts; the stage applies only when it holds, "
         'e.g. "amount > 100000". Orders that do not meet it skip the stage (recorded as skipped).',
+    )
+    requires: list[Guard] = Field(
+        default_factory=list, description="Guards: conditions an order must meet to enter."
+    )
+    on_enter: list[Effect] = Field(
+        default_factory=list, description="What happens when an order enters: forms, tasks, status."
+    )
+    auto: str | None = Field(
+        None,
+        description="SQL condition: an order in this stage for which it holds moves on by itself "
+        '(via = auto), e.g. "credit_limit IS NOT NULL AND amount <= credit_limit".',
     )
 
     @property
@@ -274,6 +340,17 @@ class Config(_Model):
     def known_roles(self) -> list[str]:
         return list(dict.fromkeys([*BUILTIN_ROLES, *self.roles]))
 
+    @property
+    def roles_enforced(self) -> bool:
+        """Permissions apply once anyone is listed under [roles]; before that (a new
+        workspace, one user) everyone may do everything."""
+        return any(self.roles.values())
+
+    def roles_of(self, actor: str) -> list[str]:
+        """The roles ``actor`` (a login name or e-mail address) holds."""
+        who = actor.strip().lower()
+        return [r for r, people in self.roles.items() if who in (p.strip().lower() for p in people)]
+
 
 # ---------------------------------------------------------------------------------------
 # loading and checking
@@ -385,6 +462,12 @@ def check_config(config: Config, file: str = CONFIG_FILE) -> list[Problem]:
                 add(f"flow.stages[{i}].cc[{j}]", _unknown("role", role, roles))
         if s.when is not None and not s.when.strip():
             add(f"flow.stages[{i}].when", "empty condition; remove the key or write a condition")
+        for j, effect in enumerate(s.on_enter):
+            if effect.task is not None and effect.task.role not in roles:
+                add(
+                    f"flow.stages[{i}].on_enter[{j}].task.role",
+                    _unknown("role", effect.task.role, roles),
+                )
     for event, target in config.flow.on_import.model_dump().items():
         if target and ids and target not in ids:
             add(f"flow.on_import.{event}", _unknown("stage", target, ids))

@@ -262,8 +262,11 @@ def test_config_show_json(invoke: Invoke, workspace: Path) -> None:
         "name": "Director approval",
         "owner": "director",
         "cc": [],
-        "sla": "P2D",
+        "sla": "2d",
         "when": "amount > 100000",
+        "requires": [],
+        "on_enter": [],
+        "auto": None,
     }
     assert data["flow"]["on_import"] == {
         "shipped": "shipped",

@@ -1457,7 +1457,10 @@ production = {people_list("production")}
 # 流程:每个订单按顺序经过以下环节。
 #   owner  负责该环节、可以把订单推进到下一环节的角色
 #   sla    在该环节的处理时限("2h" 两小时,"3d" 三天)
-#   when   适用条件(对订单数据的 SQL 条件);不满足条件的订单跳过该环节
+#   when      适用条件(对订单数据的 SQL 条件);不满足条件的订单跳过该环节
+#   requires  进入该环节的前提条件(守卫),每条带不满足时显示的提示
+#   on_enter  进入时自动产生的内容:表单(pick_list 出库单)、给某角色的待办、状态
+#   auto      满足该条件的订单自动进入下一环节(via = auto)
 [[flow.stages]]
 id = "order_entry"
 name = "订单录入"
@@ -1475,6 +1478,7 @@ id = "finance_approval"
 name = "财务审批"
 owner = "finance"
 sla = "1d"
+auto = "credit_limit IS NOT NULL AND customer_open_amount <= credit_limit"   # 未结订单在信用额度内:自动通过
 
 [[flow.stages]]
 id = "director_approval"
@@ -1489,12 +1493,18 @@ name = "仓库配货"
 owner = "warehouse"
 cc = ["purchasing"]            # 缺货时采购需要知道
 sla = "3d"
+requires = [{{ when = "NOT is_short", message = "有物料缺货(缺货待产),请先补货;见 ordertrack orders show 订单号" }}]
+on_enter = [
+    {{ form = "pick_list" }},                                        # 出库单,写入 out/picklists/
+    {{ task = {{ role = "warehouse", title = "拣货出库 {{order_id}}({{customer}})", due = "1d" }} }},
+]
 
 [[flow.stages]]
 id = "shipped"
 name = "物流发货"
 owner = "logistics"
 sla = "5d"
+requires = [{{ when = "shipment_count > 0", message = "还没有发货记录:请先导入仓库/物流的发货导出" }}]
 
 [[flow.stages]]
 id = "signed"

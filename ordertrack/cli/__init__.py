@@ -63,14 +63,17 @@ def _root(
 
 
 # Command modules register themselves on import; they import the library lazily.
-from ordertrack.cli import config_cmd, data_cmd, imports_cmd, workspace_cmd  # noqa: E402
+from ordertrack.cli import config_cmd, data_cmd, flow_cmd, imports_cmd, workspace_cmd  # noqa: E402
 
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(imports_cmd.imports_app, name="imports")
 app.add_typer(imports_cmd.profile_app, name="profile")
+app.add_typer(flow_cmd.flow_app, name="flow")
+app.add_typer(flow_cmd.orders_app, name="orders")
 workspace_cmd.register(app)
 data_cmd.register(app)
 imports_cmd.register(app)
+flow_cmd.register(app)
 
 
 def main() -> None:

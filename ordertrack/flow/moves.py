@@ -5,8 +5,9 @@
   import writes no million events.
 * Stage history sets an order's current stage from its latest imported event.
 * ``[flow.on_import]``: a file that shows an order shipped / delivered / invoiced / paid
-  moves it forward to the configured stage (``via = 'import'``); never backwards, and
-  only open orders.
+  moves it forward to the configured stage (``via = 'import'``) through the flow engine:
+  never backwards, stages passed over recorded as skipped, guards not checked (the file
+  shows what happened). Orders on hold or cancelled are not moved.
 
 Every move is a row in ``stage_events``; all of it runs inside the import's transaction.
 """
@@ -20,8 +21,17 @@ import duckdb
 from ordertrack.config import Config
 
 
-def stage_from_history(con: duckdb.DuckDBPyConnection) -> int:
-    """Orders whose latest imported history event is newer than their current stage."""
+def stage_from_history(con: duckdb.DuckDBPyConnection, last_stage: str | None = None) -> int:
+    """Orders whose latest imported history event is newer than their current stage.
+
+    History rows that do not say which stage they left get it from the order's previous
+    event."""
+    con.execute(
+        "UPDATE stage_events SET from_stage = p.prev FROM (SELECT event_id, lag(to_stage) OVER "
+        "(PARTITION BY order_id ORDER BY event_at, event_id) AS prev FROM stage_events "
+        "WHERE kind = 'move') p WHERE stage_events.event_id = p.event_id "
+        "AND stage_events.from_stage IS NULL AND p.prev IS NOT NULL AND stage_events.kind = 'move'"
+    )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _latest AS SELECT order_id, arg_max(to_stage, event_at) AS stage, "
         "max(event_at) AS at FROM stage_events WHERE kind = 'move' GROUP BY order_id"
@@ -35,8 +45,10 @@ def stage_from_history(con: duckdb.DuckDBPyConnection) -> int:
     count = int(n[0]) if n else 0
     if count:
         con.execute(
-            "UPDATE orders SET stage = u.stage, stage_entered_at = u.at FROM _upd u "
-            "WHERE orders.order_id = u.order_id"
+            "UPDATE orders SET stage = u.stage, stage_entered_at = u.at, "
+            "state = CASE WHEN u.stage = ? AND orders.state = 'open' THEN 'closed' ELSE orders.state END "
+            "FROM _upd u WHERE orders.order_id = u.order_id",
+            [last_stage],
         )
     return count
 
@@ -83,18 +95,26 @@ def import_moves(
         f"LEFT JOIN st cur ON cur.stage_id = coalesce(o.stage, '{config.flow.stages[0].id}') "
         f"WHERE o.state = 'open' AND (cur.pos IS NULL OR cur.pos < b.pos)"
     )
-    n = con.execute("SELECT count(*) FROM _moves").fetchone()
-    count = int(n[0]) if n else 0
-    if count:
-        con.execute(
-            "INSERT INTO stage_events (order_id, from_stage, to_stage, event_at, actor, via, kind, note, import_id) "
-            "SELECT order_id, from_stage, to_stage, ?, 'ordertrack', 'import', 'move', "
-            "'shown by an imported file', ? FROM _moves ORDER BY order_id",
-            [now, import_id],
-        )
-        con.execute(
-            "UPDATE orders SET stage = m.to_stage, stage_entered_at = ? FROM _moves m "
-            "WHERE orders.order_id = m.order_id",
-            [now],
-        )
-    return count
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _req AS SELECT (row_number() OVER (ORDER BY order_id))::BIGINT "
+        "AS row_no, order_id, to_stage, NULL::VARCHAR AS note FROM _moves"
+    )
+    n = con.execute("SELECT count(*) FROM _req").fetchone()
+    if not n or not n[0]:
+        return 0
+    from ordertrack.flow.engine import MoveOptions, plan_and_apply
+
+    result = plan_and_apply(
+        con,
+        config,
+        MoveOptions(
+            actor="ordertrack",
+            via="import",
+            note="shown by an imported file",
+            check_guards=False,
+            check_roles=False,
+            import_id=import_id,
+        ),
+        now,
+    )
+    return len(result.moved)

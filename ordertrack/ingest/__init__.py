@@ -80,6 +80,7 @@ class ImportResult:
     unchanged: int = 0
     rejected: int = 0
     moved: int = 0
+    auto_moved: int = 0  # orders the stages' auto conditions moved after the import
     per_entity: list[EntitySummary] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)  # the first few
     message: str | None = None
@@ -183,6 +184,8 @@ def import_files(
                     )
                 result.seconds = round(time.monotonic() - started, 3)
                 results.append(result)
+            if any(r.status == "ok" and (r.inserted or r.updated or r.moved) for r in results):
+                _after_import(ws, store, results)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return results
@@ -225,7 +228,9 @@ def _prepare(
                 hint="Use --force to read it again.",
             )
 
-    scan = scan_file(path, digest) if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls") else None
+    scan = (
+        scan_file(path, digest) if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls") else None
+    )
 
     def opened(p: Any) -> Any:
         return open_source(
@@ -334,7 +339,7 @@ def _import_one(
         result.updated = sum(x.updated for x in result.per_entity)
         result.unchanged = sum(x.unchanged for x in result.per_entity)
         if "stage_history" in p.entities:
-            moves.stage_from_history(con)
+            moves.stage_from_history(con, ws.config.flow.stages[-1].id)
         if set(p.entities) & {"shipments", "invoices", "payments", "orders"}:
             result.moved = moves.import_moves(con, ws.config, import_id, now)
         con.execute(
@@ -425,6 +430,17 @@ def _build_typed(ws: Workspace, con: Any, src: Any, plan: Any, tmp_dir: Path) ->
         pl.build_typed(con, plan, ws.config.flow.stage_ids)
     except duckdb.Error as e:
         raise csv_error(e, src.path) from None
+
+
+def _after_import(ws: Workspace, store: Any, results: list[ImportResult]) -> None:
+    """Stages' ``auto`` conditions, evaluated once the files are in (via = auto)."""
+    from ordertrack.flow import auto_moves
+
+    with store.transaction() as con:
+        moved = auto_moves(con, ws.config, ws.now())
+    if moved:
+        last = next(r for r in reversed(results) if r.status == "ok")
+        last.auto_moved = moved
 
 
 def _first_reject_hint(rejects: list[dict[str, Any]]) -> str:

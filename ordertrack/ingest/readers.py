@@ -96,8 +96,12 @@ def scan_file(path: Path, sha256: str | None = None) -> FileScan:
     tail = b""
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
-            if b"\n\n" in chunk or b"\n\r\n" in chunk or b"\n" in tail and (
-                b"\n\n" in tail + chunk[:2] or b"\n\r\n" in tail + chunk[:2]
+            if (
+                b"\n\n" in chunk
+                or b"\n\r\n" in chunk
+                or (
+                    b"\n" in tail and (b"\n\n" in tail + chunk[:2] or b"\n\r\n" in tail + chunk[:2])
+                )
             ):
                 window = tail + chunk
                 base = offset - len(tail)

@@ -28,6 +28,12 @@ MIGRATIONS: list[tuple[int, str]] = [
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
+def _views_sha() -> str:
+    import hashlib
+
+    return hashlib.sha256(_sql("views").encode()).hexdigest()
+
+
 def _sql(name: str) -> str:
     return (files("ordertrack.store") / "sql" / f"{name}.sql").read_text(encoding="utf-8")
 
@@ -70,7 +76,7 @@ class Store:
                 con.execute(f"SET TimeZone = '{_quote(timezone)}'")
             if now is not None:
                 con.execute("SET VARIABLE ot_now = ?::TIMESTAMPTZ", [now])
-            if store.schema_version() < SCHEMA_VERSION:
+            if store.schema_version() < SCHEMA_VERSION or store.views_outdated():
                 if read_only:
                     # Migrate through a short writable connection, then reopen read-only.
                     con.close()
@@ -103,6 +109,15 @@ class Store:
         row = self.con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
         return int(row[0]) if row else 0
 
+    def views_outdated(self) -> bool:
+        """The public views differ from this version's views.sql (recreated on open)."""
+        row = (
+            self.con.execute("SELECT value FROM meta WHERE key = 'views_sha256'").fetchone()
+            if self.schema_version()
+            else None
+        )
+        return (row[0] if row else None) != _views_sha()
+
     def migrate(self) -> list[int]:
         """Apply the migrations this file has not had; return their numbers."""
         applied: list[int] = []
@@ -121,8 +136,12 @@ class Store:
                     "INSERT INTO schema_version (version, name) VALUES (?, ?)", [number, name]
                 )
                 applied.append(number)
-            if applied:
+            if applied or self.views_outdated():
                 con.execute(_sql("views"))
+                con.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('views_sha256', ?)",
+                    [_views_sha()],
+                )
         return applied
 
     # -- transactions and queries ----------------------------------------------------------

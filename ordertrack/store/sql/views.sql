@@ -67,6 +67,11 @@ SELECT o.order_id, o.customer, o.customer_id, c.segment, c.credit_limit,
        o.sales_rep, coalesce(o.follow_up, o.sales_rep) AS follow_up, o.region,
        o.order_date, o.promised_date, o.planned_ship_date,
        coalesce(o.amount, lines.lines_amount) AS amount, o.currency, o.status, o.state,
+       -- what the customer owes on its open orders (this one included): credit exposure
+       sum(CASE WHEN o.state IN ('open', 'on_hold')
+                THEN coalesce(o.amount, lines.lines_amount, 0) - coalesce(pay.paid_amount, 0)
+                ELSE 0 END)
+           OVER (PARTITION BY coalesce(o.customer_id, o.customer)) AS customer_open_amount,
        o.stage, fs.name AS stage_name, fs.owner_role, o.stage_entered_at,
        date_diff('second', o.stage_entered_at, n.now) / 3600.0 AS stage_hours,
        fs.sla_hours,
