@@ -1,7 +1,9 @@
 """``ordertrack demo``: a complete workspace from the bundled sample data, and a day in its life.
 
-Today the day is: import every export → look at the order center. The flow, rules and
-report engines add their steps (advance, alerts sweep, reports) as they land.
+The day: import every export (orders move by what the files show, and by their stages'
+``auto`` conditions) → the people who own the stages advance a few orders (one over
+100,000 through director approval, one that skips it, one stopped by a guard) → look at
+the order center. The rules and report engines add their steps as they land.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ import shutil
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ordertrack
 from ordertrack.config import CONFIG_FILE
 from ordertrack.errors import WorkspaceError
 
 if TYPE_CHECKING:
+    from ordertrack.flow import MoveResult
     from ordertrack.ingest import ImportResult
     from ordertrack.overview import StatusReport
 
@@ -36,10 +39,19 @@ def sample_data_dir() -> Path:
 
 
 @dataclass
+class DemoMove:
+    why: str
+    order_id: str
+    by: str
+    result: MoveResult
+
+
+@dataclass
 class DemoResult:
     root: Path
     exports: Path
     imports: list[ImportResult] = field(default_factory=list)
+    moves: list[DemoMove] = field(default_factory=list)
     status: StatusReport | None = None
 
 
@@ -76,5 +88,57 @@ def build_demo(directory: Path | str, *, force: bool = False) -> DemoResult:
     Store.open(ws.db_path, create=True, timezone=ws.timezone).close()
     result = DemoResult(root=root, exports=exports)
     result.imports = import_files(ws, sorted(exports.iterdir()), ImportOptions(actor="demo"))
+    result.moves = _advance_a_few(ws)
     result.status = status(ws)
     return result
+
+
+# (why, SQL picking the order, or None when there is none)
+_PICKS = [
+    (
+        "over 100,000: the director approves it",
+        "SELECT order_id FROM v_order_facts WHERE state = 'open' AND stage = 'director_approval' "
+        "AND NOT is_short ORDER BY amount DESC LIMIT 1",
+    ),
+    (
+        "100,000 or less: business review passes it on",
+        "SELECT order_id FROM v_order_facts WHERE state = 'open' AND stage = 'business_review' "
+        "AND amount <= 100000 AND NOT is_short ORDER BY amount DESC LIMIT 1",
+    ),
+    (
+        "… and finance approves it: director approval does not apply and is skipped",
+        "SELECT order_id FROM stage_events WHERE via = 'cli' AND to_stage = 'finance_approval' "
+        "ORDER BY event_id DESC LIMIT 1",
+    ),
+    (
+        "short of stock: the picking guard stops it",
+        "SELECT order_id FROM v_order_facts WHERE state = 'open' AND stage = 'finance_approval' "
+        "AND is_short ORDER BY order_id LIMIT 1",
+    ),
+    (
+        "a new order: sales hands it to business review",
+        "SELECT order_id FROM v_order_facts WHERE state = 'open' AND stage = 'order_entry' "
+        "ORDER BY order_id LIMIT 1",
+    ),
+]
+
+
+def _advance_a_few(ws: Any) -> list[DemoMove]:
+    from ordertrack.flow import advance_many
+
+    moves = []
+    for why, sql in _PICKS:
+        with ws.connect(read_only=True) as store:
+            row = store.fetchone(sql)
+            stage = (
+                store.scalar("SELECT stage FROM v_order_facts WHERE order_id = ?", [row[0]])
+                if row
+                else None
+            )
+        if not row:
+            continue
+        owner = ws.config.flow.stage(stage).owner
+        people = [p for p in ws.config.roles.get(owner, []) if "@" not in p] or ["demo"]
+        res = advance_many(ws, [(row[0], None)], by=people[0], note="demo")
+        moves.append(DemoMove(why, row[0], people[0], res))
+    return moves

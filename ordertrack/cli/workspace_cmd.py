@@ -148,7 +148,18 @@ def demo(
         "(ERP orders and lines, stock, shipments, invoices, payments, feedback, history)"
     )
     render_import_results(result.imports)
-    out.print("\n[bold]2. Status[/bold] of the order center")
+    auto = sum(r.auto_moved for r in result.imports)
+    moved = sum(r.moved for r in result.imports)
+    out.print(f"{moved} orders moved by what the files show (shipped, delivered, invoiced, paid); "
+              f"{auto} passed a stage by its auto condition (finance approval within credit).",
+              markup=False, soft_wrap=True)
+    out.print("\n[bold]2. Advance[/bold] a few orders, as the owners of their stages")
+    from ordertrack.cli.flow_cmd import render_moves
+
+    for m in result.moves:
+        out.print(f"— {m.why} (by {m.by}):", markup=False)
+        render_moves(m.result)
+    out.print("\n[bold]3. Status[/bold] of the order center")
     if result.status is not None:
         render_status(result.status)
     ws = result.root
@@ -157,6 +168,10 @@ def demo(
         f"cd {ws}",
         "ordertrack status",
         'ordertrack sql "SELECT stage, count(*) FROM v_order_facts GROUP BY ALL ORDER BY 2 DESC"',
+        "ordertrack orders list --overdue",
+        "ordertrack orders show " + (result.moves[0].order_id if result.moves else "SO-2606-0100"),
+        "ordertrack flow show --format mermaid",
+        "ordertrack advance ORDER --by USER   # as one of the people in ordertrack.toml [roles]",
         "ordertrack imports list",
         "ordertrack import exports/*   # again: every file is skipped, nothing changes",
         "ordertrack export v_order_facts --out out/orders.xlsx",
