@@ -23,7 +23,9 @@ class QueryResult:
     rows: list[tuple[Any, ...]]
 
 
-def check_read_only(con: duckdb.DuckDBPyConnection, query: str) -> None:
+def check_read_only(
+    con: duckdb.DuckDBPyConnection, query: str, command: str = "ordertrack sql"
+) -> None:
     """Refuse anything but a single reading statement, naming what was found."""
     try:
         statements = con.extract_statements(query)
@@ -42,7 +44,7 @@ def check_read_only(con: duckdb.DuckDBPyConnection, query: str) -> None:
     if kind not in READ_TYPES:
         article = "an" if kind[0] in "AEIOU" else "a"
         raise QueryRefused(
-            f"`ordertrack sql` only reads; {article} {kind} statement would change the database "
+            f"`{command}` only reads; {article} {kind} statement would change the database "
             "and was not run",
             hint="Use the ordertrack command that makes the change (import, advance, …); "
             "the database is unchanged.",

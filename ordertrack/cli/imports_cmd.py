@@ -117,7 +117,7 @@ def render_import_results(results: list[ImportResult]) -> None:
             err.print(f"Error: {r.message}", markup=False, highlight=False)
             if r.hint:
                 err.print(f"Hint: {r.hint}", markup=False, highlight=False)
-        elif r.status == "skipped":
+        elif r.message:
             out.print(f"{r.file_name}: {r.message}", markup=False)
         if r.rejected:
             out.print(

@@ -150,9 +150,12 @@ def demo(
     render_import_results(result.imports)
     auto = sum(r.auto_moved for r in result.imports)
     moved = sum(r.moved for r in result.imports)
-    out.print(f"{moved} orders moved by what the files show (shipped, delivered, invoiced, paid); "
-              f"{auto} passed a stage by its auto condition (finance approval within credit).",
-              markup=False, soft_wrap=True)
+    out.print(
+        f"{moved} orders moved by what the files show (shipped, delivered, invoiced, paid); "
+        f"{auto} passed a stage by its auto condition (finance approval within credit).",
+        markup=False,
+        soft_wrap=True,
+    )
     out.print("\n[bold]2. Advance[/bold] a few orders, as the owners of their stages")
     from ordertrack.cli.flow_cmd import render_moves
 

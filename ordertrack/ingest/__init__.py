@@ -210,10 +210,11 @@ def _prepare(
     check_path(path)
     digest = sha256_file(path)
     if not opts.force:
+        # the same content, imported with this profile (or any, when none is named)
         prior = store.fetchone(
             "SELECT import_id, finished_at, profile FROM imports WHERE sha256 = ? AND status = 'ok' "
-            "ORDER BY import_id DESC LIMIT 1",
-            [digest],
+            "AND (? IS NULL OR profile = ?) ORDER BY import_id DESC LIMIT 1",
+            [digest, forced.name if forced else None, forced.name if forced else None],
         )
         if prior:
             when = f"{prior[1]:%Y-%m-%d %H:%M}" if prior[1] else "earlier"
@@ -246,17 +247,21 @@ def _prepare(
     if forced is not None:
         m = match(forced, src.preview, src.preview_rows)
         if m is None or not m.complete:
-            raise no_match_error(path_display(path), src.preview, [m] if m else [], forced.name)
+            raise no_match_error(
+                path_display(path), src.preview, [m] if m else [], forced, src.sheets, src.sheet
+            )
     else:
         m, near = choose(all_profiles(ws.config), path.name, src.preview, src.preview_rows)
         if m is None:
-            raise no_match_error(path_display(path), src.preview, near, None)
+            raise no_match_error(path_display(path), src.preview, near, None, src.sheets, src.sheet)
         p = m.profile
         if (p.sheet is not None and p.sheet != src.sheet) or p.encoding or p.delimiter:
             src = opened(p)
             m2 = match(p, src.preview, src.preview_rows)
             if m2 is None or not m2.complete:
-                raise no_match_error(path_display(path), src.preview, [m2] if m2 else [], p.name)
+                raise no_match_error(
+                    path_display(path), src.preview, [m2] if m2 else [], p, src.sheets, src.sheet
+                )
             m = m2
     headers = header_list(src.preview[m.header_index])
     plan = Plan(m.profile, m, headers, len(headers))
@@ -308,6 +313,8 @@ def _import_one(
     assert counts is not None
     result.rows_read, result.blank_rows = int(counts[0]), int(counts[1])
     result.encoding = src.encoding
+    if result.rows_read - result.blank_rows == 0:
+        result.message = "the file has a header but no data rows; nothing to import"
     if result.blank_rows:
         con.execute("DELETE FROM typed WHERE _blank")
     result.total_rows = pl.drop_total_rows(con, plan)

@@ -166,7 +166,7 @@ class Caster:
             sep = self.thousands if self.thousands is not None else ","
             frac = "\\."
             fast = f"TRY_CAST({s} AS DECIMAL(38,6))"
-        sep_re = re.escape(sep).replace("\\", "\\\\") if sep.strip() else ""
+        sep_re = re.escape(sep) if sep.strip() else ""  # SQL literals keep backslashes as is
         grouped = (
             f"[+-]?(\\d{{1,3}}({sep_re}\\d{{3}})+|\\d+)({frac}\\d+)?"
             if sep_re
@@ -206,8 +206,10 @@ class Caster:
             "text": "text",
         }[f.kind]
         checks = [
+            f"WHEN {s} = '#NO-VALUE' THEN 'a formula without a saved result: open the file in "
+            "Excel and save it again'",
             f"WHEN starts_with({s}, '#') AND {one_of(s, list(EXCEL_ERRORS))} "
-            f"THEN 'Excel error value ' || {s} || ' in the cell'"
+            f"THEN 'Excel error value ' || {s} || ' in the cell'",
         ]
         if f.kind in ("decimal", "int"):
             checks.append(

@@ -53,7 +53,7 @@ def export(ws: Workspace, out: Path, *, entity: str | None = None, query: str | 
 
                 raise UserError(_unknown("entity, table or view", entity, sorted(known)))
             query = f'SELECT * FROM "{table}"'
-        check_read_only(store.con, query)
+        check_read_only(store.con, query, command="ordertrack export --query")
         import duckdb
 
         try:

@@ -119,8 +119,18 @@ def build_typed(con: duckdb.DuckDBPyConnection, plan: Plan, stage_ids: list[str]
             s = caster.clean(t_col, f, values, default)
             if fast is not None:
                 layer1.append(f"{fast} AS {f_name}")
-                layer2.append(f"{f_name}, (CASE WHEN {f_name} IS NULL THEN {s} END) AS {s_name}")
-                value = f"coalesce({f_name}::{_cast_type(f)}, {caster.typed(s_name, f)})"
+                # the text is cleaned only where the direct cast failed (or, for whole
+                # numbers, gave a fraction: that must be refused, not rounded)
+                needs_text = f"{f_name} IS NULL" + (
+                    f" OR {f_name} <> trunc({f_name})" if f.kind == "int" else ""
+                )
+                layer2.append(f"{f_name}, (CASE WHEN {needs_text} THEN {s} END) AS {s_name}")
+                direct = (
+                    f"(CASE WHEN {f_name} = trunc({f_name}) THEN {f_name}::{_cast_type(f)} END)"
+                    if f.kind == "int"
+                    else f"{f_name}::{_cast_type(f)}"
+                )
+                value = f"coalesce({direct}, {caster.typed(s_name, f)})"
             else:
                 layer2.append(f"{s} AS {s_name}")
                 value = caster.typed(s_name, f)

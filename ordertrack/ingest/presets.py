@@ -134,7 +134,6 @@ PRESETS: dict[str, dict[str, Any]] = {
             "freight_cost": ["运费", "运费(元)", "Freight"],
             "expedited": ["是否加急", "加急", "Expedited"],
         },
-        "key": ["shipment_id"],
     },
     "orders": {
         "description": "Order headers with English or Chinese headers (a CRM or hand-kept sheet).",

@@ -272,31 +272,55 @@ def choose(
 
 
 def no_match_error(
-    file: str, preview: list[list[str]], near: list[Match], wanted: str | None
+    file: str,
+    preview: list[list[str]],
+    near: list[Match],
+    wanted: ResolvedProfile | None,
+    sheets: list[str] | None = None,
+    sheet: str | None = None,
 ) -> InputError:
     seen = next((r for r in preview if any(c for c in r)), [])
     shown = ", ".join(c for c in seen[:12] if c) or "(nothing)"
-    if wanted:
-        msg = f"{file}: header row not found for profile {wanted}; headers seen: {shown}"
+    where = f" (sheet {sheet})" if sheet and sheets and len(sheets) > 1 else ""
+    if wanted is not None:
+        msg = (
+            f"{file}{where}: header row not found for profile {wanted.name}; headers seen: {shown}"
+        )
     else:
-        msg = f"{file}: no profile matches the headers; headers seen: {shown}"
-    lines = []
-    for m in near[:3]:
-        missing = ", ".join(
-            f"{q.split('.', 1)[1]} ({' / '.join(m.profile.columns.get(q, ['?'])[:3])})"
-            for q in m.missing
-        )
-        lines.append(
-            f"{m.profile.name} matched {m.matched_headers} headers but is missing: {missing}"
-        )
-    hint = "; ".join(lines) if lines else "no profile recognised any header."
-    return InputError(
-        msg,
-        hint=f"Closest: {hint}. Map the missing headers in ordertrack.toml "
-        "(`ordertrack profile suggest FILE` prints a profile to start from)."
-        if lines
-        else f"{hint} `ordertrack profile suggest FILE` prints a profile to start from.",
+        msg = f"{file}{where}: no profile matches the headers; headers seen: {shown}"
+
+    def expected(p: ResolvedProfile, fields: list[str]) -> str:
+        out: dict[str, str] = {}
+        for q in fields:
+            name = q.split(".", 1)[1]
+            out.setdefault(name, f"{name} ({' / '.join(p.columns.get(q, ['?'])[:3])})")
+        return ", ".join(out.values())
+
+    lines = [
+        f"{m.profile.name} matched {m.matched_headers} headers but is missing: "
+        f"{expected(m.profile, m.missing)}"
+        for m in near[:3]
+    ]
+    if wanted is not None and not lines:
+        lines = [f"{wanted.name} expects: {expected(wanted, required_fields(wanted))}"]
+    other = [s for s in (sheets or []) if s != sheet]
+    sheet_hint = (
+        f" The workbook has other sheets ({', '.join(other)}): if the data is there, set "
+        f'sheet = "{other[0]}" in the profile.'
+        if other
+        else ""
     )
+    if lines:
+        hint = (
+            f"Closest: {'; '.join(lines)}. Map the missing headers in ordertrack.toml "
+            "(`ordertrack profile suggest FILE` prints a profile to start from)." + sheet_hint
+        )
+    else:
+        hint = (
+            "No profile recognised any header. `ordertrack profile suggest FILE` prints a "
+            "profile to start from." + sheet_hint
+        )
+    return InputError(msg, hint=hint)
 
 
 # -- suggest -----------------------------------------------------------------------------
@@ -360,7 +384,12 @@ class Suggestion:
 
 
 def suggest(
-    name: str, preview: list[list[str]], rows: list[int], sheet: str | None, encoding: str | None
+    name: str,
+    preview: list[list[str]],
+    rows: list[int],
+    sheet: str | None,
+    encoding: str | None,
+    file_name: str | None = None,
 ) -> Suggestion:
     index = _alias_index()
     best_i, best_hits = 0, -1
@@ -375,7 +404,7 @@ def suggest(
             votes[e] = votes.get(e, 0) + 1
     if not votes:
         raise InputError(
-            f"{name}: no header looks like a known field",
+            f"{file_name or name}: no header looks like a known field",
             hint="Write the profile by hand; docs/importing.md lists the fields of each entity.",
         )
     top = max(votes.values())
@@ -399,6 +428,10 @@ def suggest(
             if f not in columns and f"{e}.{f}" not in columns:
                 # qualify when the field exists in several chosen entities with other headers
                 shared = sum(1 for x in entities if f in ENTITIES[x].field_names) > 1
+                if shared and f == "amount" and len(entities) > 1:
+                    # in a line-level export the amount column is the line's
+                    whole = any(w in c for w in ("整单", "订单金额", "合计金额"))
+                    e = "orders" if whole else "order_lines"
                 columns[f"{e}.{f}" if shared and f != "order_id" else f] = c
                 placed = True
                 break

@@ -33,7 +33,18 @@ EXCEL_EXT = {".xlsx", ".xlsm", ".xls"}
 SUPPORTED = sorted(CSV_EXT | EXCEL_EXT)
 PREVIEW_ROWS = 40  # rows looked at to find the header
 CHUNK = 1 << 20
-EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#GETTING_DATA")
+NO_VALUE = "#NO-VALUE"  # a formula saved without its result (files written by scripts)
+EXCEL_ERRORS = (
+    NO_VALUE,
+    "#N/A",
+    "#REF!",
+    "#VALUE!",
+    "#DIV/0!",
+    "#NAME?",
+    "#NULL!",
+    "#NUM!",
+    "#GETTING_DATA",
+)
 
 
 @dataclass
@@ -185,8 +196,16 @@ def _open_csv(
     else:
         src.utf8_path = transcode(path, enc, tmp_dir)
         src.blank_lines = scan.blank_lines  # line breaks are the same in any encoding
-    with src.utf8_path.open("r", encoding="utf-8-sig", newline="") as f:
-        text = f.read(256 * 1024)
+    try:
+        with src.utf8_path.open("r", encoding="utf-8-sig", newline="") as f:
+            text = f.read(256 * 1024)
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"{path}: not valid UTF-8 text (byte {e.object[e.start : e.start + 2]!r}), though the "
+            f'profile says encoding = "{encoding}"',
+            hint='The file is probably GBK: set encoding = "gb18030" in the profile (or remove '
+            "the key to have it detected).",
+        ) from None
     lines = text.splitlines()
     if len(text) == 256 * 1024 and lines:
         lines = lines[:-1]  # the last one may be cut
@@ -329,7 +348,10 @@ def read_csv_table(
     if blanks:
         # DuckDB skips empty lines: shift the row numbers after each one, so they stay
         # the numbers Excel shows.
-        starts = ", ".join(f"({b - first_line - j}, {j + 1})" for j, b in enumerate(blanks))
+        shifts: dict[int, int] = {}
+        for j, b in enumerate(blanks):  # consecutive empty lines share a start: keep the last
+            shifts[b - first_line - j] = j + 1
+        starts = ", ".join(f"({k}, {v})" for k, v in shifts.items())
         numbered = (
             f"SELECT r.* REPLACE (r._row + coalesce(s.shift, 0) AS _row) FROM ({numbered}) r "
             f"ASOF LEFT JOIN (SELECT * FROM (VALUES {starts}) v(k, shift)) s "
@@ -430,6 +452,10 @@ def _first_line(e: BaseException) -> str:
     return (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
 
 
+_NO_VALUE = re.compile(
+    rb'<c r="([A-Z]+)(\d+)"[^>]*?>(?:<f>[^<]*</f>|<f [^>]*/>|<f [^>]*>[^<]*</f>)'
+    rb"(?:<v\s*/>|<v></v>)?</c>"
+)
 _CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f>.*?</f>|<f[^>]*/>)?<v>([^<]*)</v>')
 _DIM = re.compile(rb'<dimension ref="([A-Z]+)(\d+)')
 
@@ -460,6 +486,9 @@ def _sheet_scan(path: Path, index: int) -> tuple[tuple[int, int], dict[tuple[int
                         if m:
                             origin = (int(m.group(2)) - 1, _col_index(m.group(1)))
                         first = False
+                    if b"<f" in data:
+                        for m in _NO_VALUE.finditer(data):
+                            errors[(int(m.group(2)) - 1, _col_index(m.group(1)))] = NO_VALUE
                     if b't="e"' in data:
                         for m in _CELL.finditer(data):
                             errors[(int(m.group(2)) - 1, _col_index(m.group(1)))] = m.group(
