@@ -45,8 +45,10 @@ import duckdb
 __all__ = [
     "ALLOWED_EXPRESSIONS",
     "ALLOWED_FUNCTIONS",
+    "ALLOWED_OPERATORS",
     "CLOCK_NAMES",
     "LAMBDA_FUNCTIONS",
+    "MAX_LENGTH",
     "ConditionError",
     "check_condition",
     "column_names",

@@ -484,6 +484,33 @@ def check_config(config: Config, file: str = CONFIG_FILE) -> list[Problem]:
     return problems
 
 
+def condition_problems(config: Config, file: str = CONFIG_FILE, con: Any = None) -> list[Problem]:
+    """Every SQL condition of the configuration that is not one safe boolean expression over
+    its view (checked by DuckDB's parser; see ordertrack.conditions). Not part of loading:
+    it costs a few hundred milliseconds, so it runs in `config check` / `flow check` and
+    before any command evaluates conditions."""
+    from ordertrack.conditions import ConditionError, check_condition
+
+    problems: list[Problem] = []
+    for key, expr in condition_keys(config):
+        try:
+            check_condition(expr, con=con)
+        except ConditionError as e:
+            problems.append(Problem(file, key, str(e)))
+    return problems
+
+
+def condition_keys(config: Config) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for i, s in enumerate(config.flow.stages):
+        if s.when is not None:
+            out.append((f"flow.stages[{i}].when", s.when))
+        if s.auto is not None:
+            out.append((f"flow.stages[{i}].auto", s.auto))
+        out += [(f"flow.stages[{i}].requires[{j}].when", g.when) for j, g in enumerate(s.requires)]
+    return out
+
+
 def _unknown(kind: str, value: str, known: list[str]) -> str:
     close = _closest(value, known)
     hint = f'did you mean "{close}"? ' if close else ""

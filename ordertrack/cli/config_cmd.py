@@ -14,10 +14,15 @@ app = make_typer("Check and show the workspace configuration (ordertrack.toml)."
 @app.command("check")
 def check(workspace: WorkspaceOpt = None) -> None:
     """Validate ordertrack.toml and list every problem (exit 2 when there are any)."""
+    from ordertrack.config import condition_problems
+    from ordertrack.errors import ConfigError
     from ordertrack.workspace import open_workspace
 
     ws = open_workspace(workspace)
     c = ws.config
+    problems = condition_problems(c, file=str(ws.config_path.name))
+    if problems:
+        raise ConfigError(problems)
     console().print(
         f"{ws.config_path}: OK — {len(c.flow.stages)} stages, {len(c.roles)} roles, "
         f"{len(c.profiles)} profiles",

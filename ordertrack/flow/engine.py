@@ -91,6 +91,24 @@ def _stage_list(stages: list[Stage]) -> str:
     return "(" + ", ".join(_lit(s.id) for s in stages) + ")"
 
 
+_VALIDATED: set[tuple[tuple[str, str], ...]] = set()
+
+
+def require_valid_conditions(config: Config) -> None:
+    """No condition runs before DuckDB's parser has proved it one safe expression
+    (once per process per set of conditions)."""
+    from ordertrack.config import condition_keys, condition_problems
+    from ordertrack.errors import ConfigError
+
+    keys = tuple(condition_keys(config))
+    if not keys or keys in _VALIDATED:
+        return
+    problems = condition_problems(config)
+    if problems:
+        raise ConfigError(problems)
+    _VALIDATED.add(keys)
+
+
 def plan_and_apply(
     con: duckdb.DuckDBPyConnection,
     config: Config,
@@ -104,6 +122,7 @@ def plan_and_apply(
     Runs inside the caller's transaction; writes nothing when ``dry_run`` or (with
     ``strict``) when anything is refused.
     """
+    require_valid_conditions(config)
     stages = config.flow.stages
     first, last = stages[0].id, stages[-1].id
     n = len(stages)

@@ -233,23 +233,13 @@ class FlowCheck:
 def check_flow(ws: Workspace) -> FlowCheck:
     """Every problem of the flow: conditions that do not compile against the view, roles
     nobody holds, orders sitting in stages the flow no longer has."""
-    from ordertrack.conditions import ConditionError, check_condition
+    from ordertrack.config import condition_problems
 
     config = ws.config
     result = FlowCheck()
     with ws.connect(read_only=True) as store:
+        result.problems += condition_problems(config, con=store.con)
         for i, s in enumerate(config.flow.stages):
-            checks = [(f"flow.stages[{i}].when", s.when), (f"flow.stages[{i}].auto", s.auto)]
-            checks += [
-                (f"flow.stages[{i}].requires[{j}].when", g.when) for j, g in enumerate(s.requires)
-            ]
-            for key, expr in checks:
-                if expr is None:
-                    continue
-                try:
-                    check_condition(expr, con=store.con)
-                except ConditionError as e:
-                    result.problems.append(Problem(CONFIG_FILE, key, str(e)))
             if config.roles_enforced and not config.roles.get(s.owner):
                 result.problems.append(
                     Problem(
