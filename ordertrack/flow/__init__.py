@@ -157,21 +157,17 @@ def _run(
 
 
 def _load_requests(con: Any, rows: list[tuple[int, str, str | None]]) -> None:
-    import pyarrow as pa
+    """The requests as temp table ``_req`` (VALUES in chunks: no per-row statements)."""
+    from ordertrack.flow.engine import _lit
 
-    table = pa.table(
-        {
-            "row_no": pa.array([r[0] for r in rows], pa.int64()),
-            "order_id": pa.array([r[1] for r in rows], pa.string()),
-            "to_stage": pa.array([r[2] for r in rows], pa.string()),
-            "note": pa.array([None] * len(rows), pa.string()),
-        }
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _req (row_no BIGINT, order_id VARCHAR, to_stage VARCHAR, "
+        "note VARCHAR)"
     )
-    con.register("_req_arrow", table)
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _req AS SELECT * FROM _req_arrow")
-    finally:
-        con.unregister("_req_arrow")
+    for start in range(0, len(rows), 5000):
+        chunk = rows[start : start + 5000]
+        values = ", ".join(f"({r}, {_lit(o)}, {_lit(t)}, NULL)" for r, o, t in chunk)
+        con.execute(f"INSERT INTO _req VALUES {values}")
 
 
 def _refusal_error(refused: list[Refusal], total: int) -> TransitionRefused:

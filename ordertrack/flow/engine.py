@@ -91,22 +91,42 @@ def _stage_list(stages: list[Stage]) -> str:
     return "(" + ", ".join(_lit(s.id) for s in stages) + ")"
 
 
-_VALIDATED: set[tuple[tuple[str, str], ...]] = set()
+_VALIDATED: set[str] = set()
 
 
-def require_valid_conditions(config: Config) -> None:
-    """No condition runs before DuckDB's parser has proved it one safe expression
-    (once per process per set of conditions)."""
+def require_valid_conditions(config: Config, con: duckdb.DuckDBPyConnection | None = None) -> None:
+    """No condition runs before DuckDB's parser has proved it one safe expression.
+
+    Checked once per set of conditions: remembered in the process and, given ``con`` (a
+    writable connection), in the database's ``meta`` table, so later commands skip it.
+    """
+    import hashlib
+
+    from ordertrack import __version__
     from ordertrack.config import condition_keys, condition_problems
     from ordertrack.errors import ConfigError
 
-    keys = tuple(condition_keys(config))
-    if not keys or keys in _VALIDATED:
+    keys = condition_keys(config)
+    if not keys:
         return
+    digest = hashlib.sha256(
+        repr((keys, __version__, duckdb.__version__)).encode()
+    ).hexdigest()
+    if digest in _VALIDATED:
+        return
+    if con is not None:
+        row = con.execute("SELECT value FROM meta WHERE key = 'conditions_checked'").fetchall()
+        if row and row[0][0] == digest:
+            _VALIDATED.add(digest)
+            return
     problems = condition_problems(config)
     if problems:
         raise ConfigError(problems)
-    _VALIDATED.add(keys)
+    _VALIDATED.add(digest)
+    if con is not None:
+        con.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('conditions_checked', ?)", [digest]
+        )
 
 
 def plan_and_apply(
@@ -122,7 +142,7 @@ def plan_and_apply(
     Runs inside the caller's transaction; writes nothing when ``dry_run`` or (with
     ``strict``) when anything is refused.
     """
-    require_valid_conditions(config)
+    require_valid_conditions(config, con)
     stages = config.flow.stages
     first, last = stages[0].id, stages[-1].id
     n = len(stages)
