@@ -485,7 +485,7 @@ class Bench:
 
 
 REGISTRY: dict[str, Bench] = {}
-GROUPS = {"import": "import-", "floors": "floor-"}
+GROUPS = {"import": "import-", "flow": "advance-", "floors": "floor-"}
 
 
 def bench(name: str, what: str, **kw: Any) -> Callable[[Callable[[Ctx], Any]], Any]:
@@ -636,6 +636,84 @@ def _import_xlsx(ctx: Ctx) -> tuple[Side, Side]:
 
 
 # Floor against floor: what bare DuckDB needs for each job, for reading the goals above.
+
+
+POINT_UPDATE = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("UPDATE orders SET stage = 'business_review', stage_entered_at = now() "
+            "WHERE order_id = ?", [sys.argv[2]])
+con.close()
+"""
+
+BULK_UPDATE = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("UPDATE orders SET stage = 'business_review', stage_entered_at = now() "
+            "WHERE order_id IN (SELECT order_id FROM read_csv(?))", [sys.argv[2]])
+con.close()
+"""
+
+
+def _flow_sides(ctx: Ctx, name: str) -> tuple[Path, Path, Callable[[], None], Callable[[], None]]:
+    base = ctx.imported_ws(ctx.orders_csv())
+    ws, db = ctx.work / f"ws-{name}", ctx.work / f"{name}.duckdb"
+    return ws, db, ctx.copy_of(base, ws), ctx.copy_of(base / "ordertrack.duckdb", db)
+
+
+def _moved(n: int) -> Callable[[str], str | None]:
+    def check_moved(out: str) -> str | None:
+        try:
+            got = len(json.loads(out)["moved"])
+        except (ValueError, KeyError, TypeError):
+            return f"no --json result: {out[-200:]!r}"
+        return None if got == n else f"moved {got} orders, not {n}"
+
+    return check_moved
+
+
+@bench(
+    "advance-one",
+    "`ordertrack advance ORDER` in a database of all the orders vs a bare Python+DuckDB "
+    "point UPDATE of the same row (both whole processes)",
+    goals={"wall": 1.5},
+)
+def _advance_one(ctx: Ctx) -> tuple[Side, Side]:
+    ctx.require_import(None)
+    ws, db, ws_setup, db_setup = _flow_sides(ctx, "advance-one")
+    order = "SO-2025-000042"
+    a = Side(
+        "ordertrack",
+        ctx.ot("advance", order, "--by", "bench", "--json", "-w", str(ws)),
+        setup=ws_setup,
+        expect=_moved(1),
+    )
+    b = Side("point update", [ctx.py, "-c", POINT_UPDATE, str(db), order], setup=db_setup)
+    return a, b
+
+
+@bench(
+    "advance-file-10k",
+    "`ordertrack advance --from-file` with 10,000 orders vs a bare bulk UPDATE of them",
+    goals={"wall": 5.0},
+)
+def _advance_file(ctx: Ctx) -> tuple[Side, Side]:
+    ctx.require_import(None)
+    ws, db, ws_setup, db_setup = _flow_sides(ctx, "advance-file")
+    ids = ctx.work / "moves-10k.csv"
+    with ids.open("w", encoding="utf-8") as f:
+        f.write("order_id,to_stage\n")
+        for i in range(1, min(10_000, ctx.orders) + 1):
+            f.write(f"SO-2025-{i:06d},business_review\n")
+    n = min(10_000, ctx.orders)
+    a = Side(
+        "ordertrack",
+        ctx.ot("advance", "--from-file", str(ids), "--by", "bench", "--json", "-w", str(ws)),
+        setup=ws_setup,
+        expect=_moved(n),
+    )
+    b = Side("bulk update", [ctx.py, "-c", BULK_UPDATE, str(db), str(ids)], setup=db_setup)
+    return a, b
 
 
 @bench("floor-rejects-pk", "a_duckdb_csv.py rejects-pk (PK + typed read + rejects) vs auto")

@@ -157,17 +157,32 @@ def _run(
 
 
 def _load_requests(con: Any, rows: list[tuple[int, str, str | None]]) -> None:
-    """The requests as temp table ``_req`` (VALUES in chunks: no per-row statements)."""
-    from ordertrack.flow.engine import _lit
+    """The requests as temp table ``_req``: a VALUES list for a few, Arrow for many
+    (no per-row statements either way)."""
+    if len(rows) <= 200:
+        from ordertrack.flow.engine import _lit
 
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _req (row_no BIGINT, order_id VARCHAR, to_stage VARCHAR, "
-        "note VARCHAR)"
+        values = ", ".join(f"({r}, {_lit(o)}, {_lit(t)}, NULL::VARCHAR)" for r, o, t in rows)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _req AS SELECT * FROM "
+            f"(VALUES {values}) v(row_no, order_id, to_stage, note)"
+        )
+        return
+    import pyarrow as pa
+
+    table = pa.table(
+        {
+            "row_no": pa.array([r[0] for r in rows], pa.int64()),
+            "order_id": pa.array([r[1] for r in rows], pa.string()),
+            "to_stage": pa.array([r[2] for r in rows], pa.string()),
+            "note": pa.nulls(len(rows), pa.string()),
+        }
     )
-    for start in range(0, len(rows), 5000):
-        chunk = rows[start : start + 5000]
-        values = ", ".join(f"({r}, {_lit(o)}, {_lit(t)}, NULL)" for r, o, t in chunk)
-        con.execute(f"INSERT INTO _req VALUES {values}")
+    con.register("_req_arrow", table)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _req AS SELECT * FROM _req_arrow")
+    finally:
+        con.unregister("_req_arrow")
 
 
 def _refusal_error(refused: list[Refusal], total: int) -> TransitionRefused:
