@@ -16,22 +16,32 @@ Which days are work days, strongest rule first:
 
 Every work day has the same windows (``hours``, 09:00–12:00 and 13:00–18:00 by default).
 
-In SQL, :func:`sync_calendar` fills ``calendar_days`` (one row per day of the covered range,
-with the running total of business hours), ``calendar_windows`` and ``calendar_state``
-(the hash of the config, so an unchanged config costs one query), and (re)creates the
-macros of :data:`CALENDAR_MACROS_SQL`:
+In SQL, :func:`sync_calendar` fills ``calendar_days`` (one row per day of the covered
+range, with the running total of business hours), ``calendar_windows`` and
+``calendar_state`` (what it was built from: an unchanged config costs two small queries)
+and compiles the macros. Views call two of them:
 
 ``business_hours_between(t0, t1)``
-    business hours from ``t0`` to ``t1`` (TIMESTAMPTZ), negative when ``t1 < t0``;
+    business hours from ``t0`` to ``t1`` (TIMESTAMPTZ), negative when ``t1 < t0`` (so
+    spans add up in any order; ``greatest(…, 0)`` where a view wants no negatives);
     wall-clock hours when no calendar is configured.
 ``business_hours_at(ts)``
-    a business-hours clock: ``at(t1) - at(t0)`` is the business time between. Its zero is
-    the first covered day (the Unix epoch in wall-clock mode); only differences mean
-    anything.
+    a clock that runs in business hours: ``at(t1) - at(t0)`` is the business time
+    between. Its zero is the first covered day (the Unix epoch without a calendar); only
+    differences mean anything.
 
 Instants are read in the session's ``TimeZone`` (the store pins it to the workspace zone):
 the local date picks the day, the local clock time the position in the day's windows.
-Per order this is two list look-ups by position (no join, no per-row Python).
+Per instant this is one look-up by position in a list and integer arithmetic: no join,
+no correlated subquery, no per-row Python (1M rows in about 0.1–0.3 s).
+
+Outside the covered range (``MARGIN_YEARS`` years around the dates the store asked for,
+and it grows when asked for more) hours count as wall-clock time from the range's
+nearest end: the clock stays continuous and never NULL, and an order that old errs
+towards an early alert rather than none. Clamping instead would silently stop counting.
+
+Local clock times are used as they are: on a day a DST change skips or repeats an hour,
+a window over that hour counts it as the clock shows (none does with usual office hours).
 """
 
 from __future__ import annotations
@@ -40,7 +50,8 @@ import contextlib
 import hashlib
 import json
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
@@ -234,6 +245,15 @@ class CalendarConfig(BaseModel):
         "(dates or spans as in `holidays`). They win over every day-off rule.",
     )
 
+    @field_validator("workdays", "hours", "holidays", "workdays_extra", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return (
+            [value]
+            if isinstance(value, str | int | date) and not isinstance(value, bool)
+            else value
+        )
+
     @field_validator("country", mode="before")
     @classmethod
     def _country(cls, value: Any) -> Any:
@@ -260,7 +280,9 @@ class CalendarConfig(BaseModel):
         if not isinstance(value, str):
             return value
         code = value.strip().upper()
-        country = info.data.get("country")
+        if "country" not in info.data:  # the country itself is wrong: reported there
+            return code
+        country = info.data["country"]
         if country is None:
             raise ValueError("subdiv needs a country; set country too (or remove subdiv)")
         if country == "CN":
@@ -288,7 +310,7 @@ class CalendarConfig(BaseModel):
         if not value:
             raise ValueError('at least one window is needed, e.g. ["09:00-18:00"]')
         ordered = sorted(value, key=_parse_window)
-        for before, after in zip(ordered, ordered[1:], strict=False):
+        for before, after in pairwise(ordered):
             if _parse_window(after)[0] < _parse_window(before)[1]:
                 raise ValueError(f'"{after}" overlaps "{before}"')
         return ordered
@@ -446,10 +468,10 @@ def _version(dist: str) -> str:
         return "?"
 
 
-def calendar_hash(cal: CalendarConfig | None) -> str:
-    """Changes when the days or hours the config gives could change (the config, the
-    holiday library's version, this module's SQL format). Not with the time zone: the
-    tables and macros hold local dates and clock times."""
+def calendar_hash(cal: CalendarConfig | None, zone: str | None = None) -> str:
+    """What the calendar tables and macros are built from: the config, the holiday
+    library's version, this module's SQL format and the session time zone ``zone`` (for
+    its fast path; the results do not depend on it). Wall-clock: one fixed value."""
     cal = _effective(cal)
     if cal is None:
         payload: dict[str, Any] = {"format": _FORMAT, "mode": "wall-clock"}
@@ -459,7 +481,12 @@ def calendar_hash(cal: CalendarConfig | None) -> str:
             lib = f"chinesecalendar {_version('chinesecalendar')}"
         elif cal.country:
             lib = f"holidays {_version('holidays')}"
-        payload = {"format": _FORMAT, "config": cal.model_dump(mode="json"), "library": lib}
+        payload = {
+            "format": _FORMAT,
+            "config": cal.model_dump(mode="json"),
+            "library": lib,
+            "zone": zone,
+        }
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -486,15 +513,15 @@ CREATE TABLE IF NOT EXISTS calendar_windows (
 
 -- One row: what the calendar tables and macros were built from.
 CREATE TABLE IF NOT EXISTS calendar_state (
-    config_hash VARCHAR NOT NULL,     -- of [calendar], the holiday library's version and the SQL format
+    config_hash VARCHAR NOT NULL,     -- of [calendar], the holiday library's version, the SQL format and time zone
     first_day DATE,                   -- the covered range; NULL: wall-clock
     last_day DATE,
     synced_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
 );
 """
 
-# The public macros never change; they call `_calendar_at_us(ts)`, the business-time clock
-# in microseconds, which sync_calendar() compiles from the calendar (see _business_sql).
+# The public macros never change. They call `_calendar_at_us(ts)`, a clock that runs in
+# business microseconds, which sync_calendar() compiles from the calendar.
 _PUBLIC_MACROS_SQL = """\
 CREATE OR REPLACE MACRO business_hours_at(ts) AS _calendar_at_us(ts) / 3600000000.0;
 CREATE OR REPLACE MACRO business_hours_between(t0, t1) AS
@@ -505,15 +532,15 @@ CREATE OR REPLACE MACRO business_hours_between(t0, t1) AS
 def _wall_sql() -> str:
     return f"""\
 CREATE OR REPLACE MACRO _calendar_hash() AS '{calendar_hash(None)}';
-CREATE OR REPLACE MACRO _calendar_at_us(ts) AS epoch_us(ts);
+CREATE OR REPLACE MACRO _calendar_at_us(ts) AS epoch_us(ts::TIMESTAMPTZ);
 """
 
 
-#: The macros for a store without a calendar (wall-clock hours); a migration runs them
-#: after :data:`CALENDAR_TABLES_SQL` and before the views that call them.
+#: The macros of a store without a calendar (they count wall-clock hours). A migration
+#: runs them after :data:`CALENDAR_TABLES_SQL` and before the views that call them.
 CALENDAR_MACROS_SQL = _wall_sql() + _PUBLIC_MACROS_SQL
 
-#: Tables and macros: what a migration runs. Re-running it is harmless: a store whose
+#: Tables and macros: what a migration runs. Running it again is harmless: a store whose
 #: calendar it reset to wall-clock is rebuilt by the next :func:`sync_calendar`.
 CALENDAR_SQL = CALENDAR_TABLES_SQL + "\n" + CALENDAR_MACROS_SQL
 
@@ -521,63 +548,111 @@ _DAY_US = 86_400_000_000
 _MINUTE_US = 60_000_000
 
 
-def _business_sql(key: str, cal: CalendarConfig, first: date, flags: list[bool]) -> str:
-    """The `_calendar_*` macros of a business calendar, with its numbers written in.
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
-    Constants, not subqueries over the tables: DuckDB folds them once per query, so a
-    row costs one time-zone conversion, two look-ups by position in a constant list and
-    some integer arithmetic (no join, no subquery, no per-row Python). Macros are
-    arithmetic, not CASE, so DuckDB shares the subexpressions a macro repeats.
 
-    ``off``: the instant's local time (the session TimeZone) as µs since ``first`` 00:00.
-    ``c``: ``off`` clamped to the covered range. Its business µs: the running total of its
-    day (``_calendar_cum_min``, minutes, one entry per day and two for the range's end),
-    plus on a work day the part of that day's windows before its clock time. Outside the
-    range ``off - c`` adds wall-clock time, so the clock is continuous and never NULL.
+def _business_sql(
+    key: str, cal: CalendarConfig, first: date, days: int, zone: str, offset_us: int | None
+) -> str:
+    """The ``_calendar_*`` macros of a business calendar.
+
+    Per row: the instant's local time, one look-up by position in a list, integer
+    arithmetic. No join, no correlated subquery, no per-row Python:
+
+    - ``_calendar_local_us``: local time (session TimeZone) as µs since 1970-01-01 00:00.
+      When the zone had one UTC offset over the whole range (Asia/Shanghai, UTC, …) and is
+      still the session's, an addition; else DuckDB's time zone conversion (correct for
+      any zone, and then most of the cost). The zone test folds to a constant when the
+      query is planned.
+    - ``_calendar_codes``: per day from ``first``, 2 × (business minutes before its 00:00)
+      + (1 if a work day); two entries more for the end of the range. One uncorrelated
+      subquery over ``calendar_days``, computed once per query.
+    - ``off``: local µs since ``first`` 00:00; ``c``: ``off`` clamped to the range. Business
+      µs = the day's running total + on a work day the part of its windows before the
+      clock time; outside the range ``off - c`` adds wall-clock time from its nearest end.
+    - Arithmetic, not CASE, so that DuckDB computes the subexpressions a macro repeats once.
     """
-    per_day = cal.minutes_per_day
-    cum, total = [], 0
-    for working in flags:
-        cum.append(total)
-        total += per_day if working else 0
-    cum += [total, total]
     first_us = (first - date(1970, 1, 1)).days * _DAY_US
-    end_off = len(flags) * _DAY_US
     in_day = " + ".join(
         f"least(greatest(u - {start * _MINUTE_US}, 0), {(end - start) * _MINUTE_US})"
         for start, end in cal.windows
     )
+    exact = "epoch_us(ts::TIMESTAMPTZ::TIMESTAMP)"
+    local = (
+        exact
+        if offset_us is None
+        else f"CASE WHEN current_setting('TimeZone') = {_sql_text(zone)} "
+        f"THEN epoch_us(ts::TIMESTAMPTZ) + {offset_us} ELSE {exact} END"
+    )
     return f"""\
-CREATE OR REPLACE MACRO _calendar_hash() AS '{key}';
-CREATE OR REPLACE MACRO _calendar_cum_min() AS [{", ".join(map(str, cum))}]::BIGINT[];
+CREATE OR REPLACE MACRO _calendar_hash() AS {_sql_text(key)};
+CREATE OR REPLACE MACRO _calendar_local_us(ts) AS {local};
+CREATE OR REPLACE MACRO _calendar_codes() AS
+    (SELECT list(round(cum_hours * 60)::BIGINT * 2 + is_workday::BIGINT ORDER BY day)
+            || [round(max(cum_hours + work_hours) * 60)::BIGINT * 2,
+                round(max(cum_hours + work_hours) * 60)::BIGINT * 2]
+     FROM calendar_days);
 CREATE OR REPLACE MACRO _calendar_in_day_us(u) AS {in_day};
+CREATE OR REPLACE MACRO _calendar_at_code(code, off, c) AS
+    code // 2 * {_MINUTE_US} + code % 2 * _calendar_in_day_us(c % {_DAY_US}) + (off - c);
 CREATE OR REPLACE MACRO _calendar_at_clamped(off, c) AS
-    _calendar_cum_min()[c // {_DAY_US} + 1] * {_MINUTE_US}
-    + (_calendar_cum_min()[c // {_DAY_US} + 2] - _calendar_cum_min()[c // {_DAY_US} + 1]) // {per_day}
-      * _calendar_in_day_us(c % {_DAY_US})
-    + (off - c);
+    _calendar_at_code(_calendar_codes()[c // {_DAY_US} + 1], off, c);
 CREATE OR REPLACE MACRO _calendar_at_off(off) AS
-    _calendar_at_clamped(off, least(greatest(off, 0), {end_off}));
-CREATE OR REPLACE MACRO _calendar_at_us(ts) AS _calendar_at_off(epoch_us(ts::TIMESTAMP) - {first_us});
+    _calendar_at_clamped(off, least(greatest(off, 0), {days * _DAY_US}));
+CREATE OR REPLACE MACRO _calendar_at_us(ts) AS
+    _calendar_at_off(_calendar_local_us(ts) - {first_us});
 """
+
+
+def _fixed_offset_us(con: duckdb.DuckDBPyConnection, first: date, last: date) -> int | None:
+    """The session zone's UTC offset in µs if it is one offset from ``first`` to ``last``
+    (asked of DuckDB's own time zone data, twice a day), else None."""
+    row = con.execute(
+        "SELECT min(o), max(o) FROM (SELECT epoch_us(t::TIMESTAMP) - epoch_us(t) AS o "
+        "FROM generate_series(?::TIMESTAMPTZ, ?::TIMESTAMPTZ, INTERVAL 12 HOUR) g(t))",
+        [
+            datetime.combine(first, time()) - timedelta(days=2),
+            datetime.combine(last, time()) + timedelta(days=2),
+        ],
+    ).fetchone()
+    if row is None or row[0] is None or row[0] != row[1]:
+        return None
+    return int(row[0])
 
 
 def _stored_state(
     con: duckdb.DuckDBPyConnection,
-) -> tuple[str, str | None, date | None, date | None] | None:
-    """(macro hash, table hash, first day, last day), or None before CALENDAR_SQL ran."""
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() "
-        "WHERE table_name = 'calendar_state' AND schema_name = current_schema()"
-    ).fetchone()
-    if not exists or not exists[0]:
-        return None
+) -> tuple[str, tuple[str, str | None, date | None, date | None] | None]:
+    """The session's time zone, and (macro hash, table hash, first day, last day) of the
+    stored calendar (None before CALENDAR_SQL ran): two small queries."""
     row = con.execute(
+        "SELECT current_setting('TimeZone'), (SELECT count(*) FROM duckdb_tables() "
+        "WHERE table_name = 'calendar_state' AND database_name IN (current_database(), 'temp'))"
+    ).fetchone()
+    assert row is not None
+    zone, exists = str(row[0]), bool(row[1])
+    if not exists:
+        return zone, None
+    state = con.execute(
         "SELECT _calendar_hash(), s.config_hash, s.first_day, s.last_day "
         "FROM (SELECT 1) LEFT JOIN calendar_state s ON true"
     ).fetchone()
-    assert row is not None
-    return str(row[0]), row[1], row[2], row[3]
+    assert state is not None
+    return zone, (str(state[0]), state[1], state[2], state[3])
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the caller has begun a transaction: then two statements share its id
+    (a failed BEGIN would abort the caller's transaction, so it is not the test)."""
+    ids = [con.execute("SELECT current_transaction_id()").fetchone() for _ in range(2)]
+    return ids[0] == ids[1]
+
+
+def _temporary(sql: str) -> str:
+    return sql.replace("CREATE TABLE IF NOT EXISTS ", "CREATE TEMP TABLE IF NOT EXISTS ").replace(
+        "CREATE OR REPLACE MACRO ", "CREATE OR REPLACE TEMP MACRO "
+    )
 
 
 def sync_calendar(
@@ -585,21 +660,22 @@ def sync_calendar(
 ) -> bool:
     """Make the calendar tables and macros match ``cal`` for the dates ``start`` … ``end``.
 
-    ``start``: the earliest date the data needs (e.g. the oldest open order's
+    ``start``: the earliest date the data needs (e.g. of the oldest open order's
     ``stage_entered_at``); ``end``: the latest (today). The calendar covers whole years
-    from :data:`MARGIN_YEARS` before ``start`` to :data:`MARGIN_YEARS` after ``end`` (and
-    never shrinks), so it is rebuilt about once in two years, or when the config or the
-    holiday library changes. Instants outside it count wall-clock time from its nearest
-    end. ``cal`` None or an empty ``[calendar]``: the tables are emptied and the macros
-    count wall-clock hours.
+    from :data:`MARGIN_YEARS` before ``start`` to :data:`MARGIN_YEARS` after ``end`` and never
+    shrinks, so it is rebuilt about once in two years, or when the config, the holiday
+    library or the session time zone changes. Instants outside it count wall-clock time
+    from its nearest end. ``cal`` None or an empty ``[calendar]``: the tables are emptied
+    and the macros count wall-clock hours.
 
-    Returns False when nothing had changed (two small queries, no write: fine on a
-    read-only connection), True when it rebuilt. Runs in the caller's transaction when
-    there is one, else in its own.
+    Returns False when nothing had changed (two small queries, no write), True when it
+    rebuilt (in the caller's transaction if there is one, else in its own). On a
+    read-only connection a rebuild goes into TEMP tables and macros, which shadow the
+    stored ones for this connection.
     """
     cal = _effective(cal)
-    key = calendar_hash(cal)
-    state = _stored_state(con)
+    zone, state = _stored_state(con)
+    key = calendar_hash(cal, zone)
     first: date | None = None
     last: date | None = None
     if cal is not None:
@@ -615,13 +691,13 @@ def sync_calendar(
 
     import duckdb
 
-    try:
+    mode = con.execute("SELECT current_setting('access_mode')").fetchone()
+    adapt = _temporary if mode and mode[0] == "read_only" else (lambda sql: sql)
+    own = not _in_transaction(con)
+    if own:
         con.execute("BEGIN TRANSACTION")
-        own = True
-    except duckdb.TransactionException:  # in the caller's transaction
-        own = False
     try:
-        con.execute(CALENDAR_TABLES_SQL)
+        con.execute(adapt(CALENDAR_TABLES_SQL))
         con.execute("DELETE FROM calendar_days")
         con.execute("DELETE FROM calendar_windows")
         con.execute("DELETE FROM calendar_state")
@@ -638,12 +714,13 @@ def sync_calendar(
                 "INSERT INTO calendar_windows SELECT unnest(?::INTEGER[]), unnest(?::INTEGER[])",
                 [[w[0] for w in cal.windows], [w[1] for w in cal.windows]],
             )
-            macros = _business_sql(key, cal, first, [r.is_workday for r in rows])
+            offset = _fixed_offset_us(con, first, last)
+            macros = _business_sql(key, cal, first, len(rows), zone, offset)
         con.execute(
             "INSERT INTO calendar_state (config_hash, first_day, last_day) VALUES (?, ?, ?)",
             [key, first, last],
         )
-        con.execute(macros + _PUBLIC_MACROS_SQL)
+        con.execute(adapt(macros + _PUBLIC_MACROS_SQL))
     except BaseException:
         if own:
             with contextlib.suppress(duckdb.Error):

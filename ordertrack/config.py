@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from ordertrack.calendar import CalendarConfig
 from ordertrack.durations import format_duration, parse_duration
 from ordertrack.entities import ENTITIES
 from ordertrack.errors import ConfigError, Problem
@@ -334,6 +335,11 @@ class Config(_Model):
     flow: Flow = Field(default_factory=Flow, description="The flow (`[flow]`).")
     profiles: dict[str, Profile] = Field(
         default_factory=dict, description="Source profiles for imports (`[profiles.NAME]`)."
+    )
+    calendar: CalendarConfig | None = Field(
+        None,
+        description="Work calendar (`[calendar]`): stage time limits count business hours on "
+        "work days, and whole days count as work days. Absent: wall-clock time.",
     )
 
     @property

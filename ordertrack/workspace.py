@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ordertrack import clock
@@ -52,6 +52,7 @@ class Workspace:
         try:
             if not read_only:
                 sync_flow(store, self.config)
+                sync_work_calendar(store, self.config, self.now())
             elif not flow_in_sync(store, self.config):
                 # The views take stage names and SLAs from flow_stages: after an edit of
                 # ordertrack.toml, mirror it through a short writable connection first.
@@ -59,9 +60,13 @@ class Workspace:
                 try:
                     with self._open(False, 0.0) as writer:
                         sync_flow(writer, self.config)
+                        sync_work_calendar(writer, self.config, self.now())
                 except DatabaseBusy:
                     pass  # another reader holds the file: read with the stages last mirrored
                 store = self._open(True, wait)
+            if read_only:
+                # a calendar edited since: temp tables for this connection (nothing written)
+                sync_work_calendar(store, self.config, self.now())
         except BaseException:
             store.close()
             raise
@@ -73,9 +78,32 @@ class Workspace:
         )
 
 
+def sla_hours(config: Config, sla: timedelta | None) -> float | None:
+    """A stage's time limit in the hours the views count: with a work calendar, whole days
+    are work days ("3d" = 3 × the day's working hours), the rest business hours."""
+    if sla is None:
+        return None
+    seconds = sla.total_seconds()
+    cal = config.calendar
+    if cal is not None and cal.active and seconds % 86400 == 0:
+        return seconds / 86400 * cal.minutes_per_day / 60
+    return seconds / 3600
+
+
+def sync_work_calendar(store: Store, config: Config, now: datetime) -> None:
+    """Keep the calendar tables and macros (business hours) in step with ``[calendar]``."""
+    from ordertrack.calendar import sync_calendar
+
+    oldest = store.scalar(
+        "SELECT min(least(coalesce(stage_entered_at, created_at), created_at))::DATE FROM orders"
+    )
+    start = oldest if isinstance(oldest, date) else now.date()
+    sync_calendar(store.con, config.calendar, min(start, now.date()), now.date())
+
+
 def _flow_rows(config: Config) -> list[tuple[object, ...]]:
     return [
-        (s.id, i, s.label, s.owner, s.sla.total_seconds() / 3600 if s.sla else None, s.when)
+        (s.id, i, s.label, s.owner, sla_hours(config, s.sla), s.when)
         for i, s in enumerate(config.flow.stages)
     ]
 

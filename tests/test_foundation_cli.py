@@ -20,6 +20,7 @@ from typer.testing import Result
 
 import ordertrack
 from ordertrack.errors import EXIT_BUSY, EXIT_CODES, EXIT_CONDITION, EXIT_OK, EXIT_USER
+from ordertrack.store import SCHEMA_VERSION
 from ordertrack.templates import DEFAULT_STAGES, STAGE_NAMES_ZH, config_template
 
 NO_WORKSPACE = "no workspace here"
@@ -347,7 +348,7 @@ def test_status_json_on_new_workspace(invoke: Invoke, workspace: Path, frozen: o
     assert data["config"] == str(workspace / "ordertrack.toml")
     assert data["database"] == str(workspace / "ordertrack.duckdb")
     assert data["database_bytes"] == (workspace / "ordertrack.duckdb").stat().st_size
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == SCHEMA_VERSION
     assert data["timezone"] == "UTC"  # the machine's zone: TZ=UTC
     assert data["now"] == "2026-06-30T06:00:00+00:00"
     assert data["counts"] == {
@@ -408,14 +409,14 @@ def test_status_table(invoke: Invoke, workspace: Path, frozen: object) -> None:
     words = " ".join(result.stdout.split())  # long tmp paths may wrap at 100 columns
     assert lines[0] == f"Workspace    {workspace}"
     assert f"Database {workspace / 'ordertrack.duckdb'} (" in words
-    assert "MiB, schema 1) Time zone" in words
+    assert f"MiB, schema {SCHEMA_VERSION}) Time zone" in words
     assert "Time zone    UTC (now 2026-06-30 06:00)" in lines
     assert "Last import  none yet — run `ordertrack import FILE…`" in lines
     assert "Attention    0 open alerts, 0 open tasks, 0 queued messages" in lines
     assert "Order center" in lines
     assert "│ orders       │    1 │" in lines
     assert "│ stage_events │    0 │" in lines
-    assert "Orders per stage" in lines
+    assert "Open orders per stage" in lines
     assert any("director_approval" in line and "Director approval" in line for line in lines)
     # an order the flow has not moved yet is in the first stage, counted once
     assert "│ order_entry       │ Order entry       │      1 │       0 │" in lines

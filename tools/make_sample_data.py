@@ -1523,6 +1523,12 @@ id = "paid"
 name = "回款"
 owner = "finance"
 
+# 工作日历:处理时限按工作时间计算(周一至周五 9:00-12:00、13:00-18:00,
+# 法定节假日和调休按 chinesecalendar),整天("3d")按工作日计。
+[calendar]
+country = "CN"
+hours = ["09:00-12:00", "13:00-18:00"]
+
 # 导入的文件显示订单已有进展时,自动把订单移到对应环节。
 [flow.on_import]
 shipped = "shipped"      # 已出库发货

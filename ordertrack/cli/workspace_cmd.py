@@ -113,7 +113,7 @@ def render_status(report: StatusReport) -> None:
         counts.add_row(name, f"{n:,}")
     out.print(counts)
 
-    stages = Table(title="Orders per stage", title_justify="left")
+    stages = Table(title="Open orders per stage", title_justify="left")
     stages.add_column("Stage")
     stages.add_column("Name")
     stages.add_column("Orders", justify="right")

@@ -24,6 +24,7 @@ from ordertrack.store.errors import busy_error, is_lock_conflict, translate
 # Numbered migrations, applied in order on open and recorded in `schema_version`.
 MIGRATIONS: list[tuple[int, str]] = [
     (1, "m001_initial"),
+    (2, "m002_calendar"),  # SQL owned by ordertrack.calendar (CALENDAR_SQL)
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -35,6 +36,10 @@ def _views_sha() -> str:
 
 
 def _sql(name: str) -> str:
+    if name == "m002_calendar":
+        from ordertrack.calendar import CALENDAR_SQL
+
+        return CALENDAR_SQL
     return (files("ordertrack.store") / "sql" / f"{name}.sql").read_text(encoding="utf-8")
 
 

@@ -74,9 +74,11 @@ SELECT o.order_id, o.customer, o.customer_id, c.segment, c.credit_limit,
            OVER (PARTITION BY coalesce(o.customer_id, o.customer)) AS customer_open_amount,
        o.stage, fs.name AS stage_name, fs.owner_role, o.stage_entered_at,
        date_diff('second', o.stage_entered_at, n.now) / 3600.0 AS stage_hours,
+       -- business hours when [calendar] is set, else the same as stage_hours
+       business_hours_between(o.stage_entered_at, n.now) AS stage_business_hours,
        fs.sla_hours,
        coalesce(fs.sla_hours IS NOT NULL
-                AND date_diff('second', o.stage_entered_at, n.now) / 3600.0 > fs.sla_hours, false)
+                AND business_hours_between(o.stage_entered_at, n.now) > fs.sla_hours, false)
            AS overdue,
        coalesce(lines.line_count, 0) AS line_count, lines.total_qty,
        coalesce(lines.shortage_qty, 0) AS shortage_qty, coalesce(lines.short_lines, 0) > 0 AS is_short,
