@@ -334,11 +334,6 @@ def test_csv_a_blank_line_keeps_the_row_numbers_a_text_editor_shows(
     ]
 
 
-@pytest.mark.xfail(
-    reason="readers.py read_csv_table: consecutive empty lines give the ASOF shift table duplicate "
-    "keys, so rows after two or more empty lines get row numbers one (or more) too low",
-    strict=True,
-)
 def test_csv_consecutive_blank_lines_keep_the_row_numbers_a_text_editor_shows(
     invoke: Invoke, workspace: Path, tmp_path: Path
 ) -> None:
@@ -710,12 +705,6 @@ shipped_at = "发货时间"
     ]
 
 
-@pytest.mark.xfail(
-    reason="pipeline.py derive_keys + presets.py wms_shipments: the preset's key = ['shipment_id'] "
-    "makes a file without a 发货单号 column build shipment_id from itself (concat_ws of the "
-    "missing column): DuckDB BinderException traceback instead of keying by 运单号",
-    strict=True,
-)
 def test_wms_preset_without_a_shipment_id_column_keys_by_tracking_number(
     invoke: Invoke, workspace: Path, tmp_path: Path
 ) -> None:
@@ -1155,12 +1144,6 @@ def test_decimal_comma_profile(invoke: Invoke, workspace: Path, tmp_path: Path) 
     ]
 
 
-@pytest.mark.xfail(
-    reason="casting.py Caster.number: with decimal = ',' the thousands pattern escapes the dot "
-    "with two backslashes inside a SQL literal (DuckDB keeps both), so '1.234,50' never matches "
-    "and the row is rejected as 'not a number'",
-    strict=True,
-)
 def test_decimal_comma_with_dot_thousands(invoke: Invoke, workspace: Path, tmp_path: Path) -> None:
     add_profiles(workspace, DE_PROFILE)
     path = orders_csv(
@@ -1354,12 +1337,6 @@ def test_changed_export_updates_only_what_changed(
     )
 
 
-@pytest.mark.xfail(
-    reason="ingest/__init__.py _prepare: the skip-by-hash check ignores the profile, so a file "
-    "already imported as orders and now named with --profile payments is skipped ('already "
-    "imported … nothing to do') and its payments are never loaded",
-    strict=True,
-)
 def test_the_same_file_with_another_profile_is_not_skipped(
     invoke: Invoke, workspace: Path, tmp_path: Path
 ) -> None:

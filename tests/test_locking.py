@@ -16,6 +16,7 @@ import pytest
 from conftest import PYTHON, subprocess_env
 
 from ordertrack.errors import EXIT_BUSY, EXIT_OK
+from ordertrack.store import SCHEMA_VERSION
 
 # Opens the file (read-write unless told otherwise), says "ready", holds it for the given
 # seconds, then closes it and says "released".
@@ -149,7 +150,7 @@ def test_wait_succeeds_once_the_holder_lets_go(
     if args[0] == "sql":
         assert proc.stdout == "x\n42\n"
     else:
-        assert '"schema_version": 1' in proc.stdout
+        assert f'"schema_version": {SCHEMA_VERSION}' in proc.stdout
 
 
 def test_wait_gives_up_after_the_time_given(hold: Hold, workspace: Path) -> None:

@@ -178,11 +178,10 @@ def _load_requests(con: Any, rows: list[tuple[int, str, str | None]]) -> None:
             "note": pa.nulls(len(rows), pa.string()),
         }
     )
-    con.register("_req_arrow", table)
-    try:
+    from ordertrack.store import registered
+
+    with registered(con, "_req_arrow", table):
         con.execute("CREATE OR REPLACE TEMP TABLE _req AS SELECT * FROM _req_arrow")
-    finally:
-        con.unregister("_req_arrow")
 
 
 def _refusal_error(refused: list[Refusal], total: int) -> TransitionRefused:
@@ -289,16 +288,16 @@ def change_state(
 
 def auto_moves(
     con: Any, ws_config: Any, now: Any, *, actor: str = "ordertrack", import_id: int | None = None
-) -> int:
+) -> list[Transition]:
     """Orders whose stage's ``auto`` condition holds move on by themselves (via = auto),
     repeatedly while more stages pass; set-based. Runs inside the caller's transaction."""
     stages = ws_config.flow.stages
     autos = [(s.id, s.auto) for s in stages if s.auto]
     if not autos:
-        return 0
+        return []
     first = stages[0].id
     ids = ", ".join(f"'{sid}'" for sid, _ in autos)
-    total = 0
+    moved: list[Transition] = []
     for _ in range(len(stages)):
         # candidates from the orders table first (cheap); the facts only for them
         waiting = con.execute(
@@ -323,10 +322,10 @@ def auto_moves(
             MoveOptions(actor=actor, via="auto", note="auto condition holds", import_id=import_id),
             now,
         )
-        total += len(result.moved)
+        moved += result.moved
         if not result.moved:
             break
-    return total
+    return moved
 
 
 @dataclass

@@ -355,7 +355,8 @@ def _allowed_stages(config: Config, opts: MoveOptions) -> str | None:
     if "admin" in roles:
         return None
     ids = [s.id for s in config.flow.stages if s.owner in roles]
-    return "(" + ", ".join(_lit(i) for i in ids) + ")" if ids else "(NULL)"
+    # no stage at all: a list nothing is in (NOT IN (NULL) would be NULL: never refused)
+    return "(" + ", ".join(_lit(i) for i in ids) + ")" if ids else "('\x00no stage')"
 
 
 def _roles_text(config: Config, actor: str) -> str:

@@ -32,8 +32,11 @@ def write_pick_list(ws: Workspace, store: Any, orders: list[str], now: datetime)
         return []
     import pyarrow as pa
 
-    store.con.register("_pick_orders", pa.table({"order_id": pa.array(orders, pa.string())}))
-    try:
+    from ordertrack.store import registered
+
+    with registered(
+        store.con, "_pick_orders", pa.table({"order_id": pa.array(orders, pa.string())})
+    ):
         rows = store.fetchall(
             "SELECT l.order_id, o.customer, l.line_no, l.sku, coalesce(l.description, i.description), "
             "l.qty, l.unit, coalesce(l.warehouse, i.warehouse), coalesce(l.bin, i.bin), o.promised_date "
@@ -44,8 +47,6 @@ def write_pick_list(ws: Workspace, store: Any, orders: list[str], now: datetime)
             "WHERE l.order_id IN (SELECT order_id FROM _pick_orders) "
             "ORDER BY 8 NULLS LAST, 9 NULLS LAST, l.sku, l.order_id, l.line_no"
         )
-    finally:
-        store.con.unregister("_pick_orders")
     folder = ws.out_dir / "picklists"
     folder.mkdir(parents=True, exist_ok=True)
     stamp = now.strftime("%Y%m%d-%H%M%S")

@@ -81,6 +81,7 @@ class ImportResult:
     rejected: int = 0
     moved: int = 0
     auto_moved: int = 0  # orders the stages' auto conditions moved after the import
+    forms: list[str] = field(default_factory=list)  # forms those moves produced (pick lists)
     per_entity: list[EntitySummary] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)  # the first few
     message: str | None = None
@@ -441,13 +442,16 @@ def _build_typed(ws: Workspace, con: Any, src: Any, plan: Any, tmp_dir: Path) ->
 
 def _after_import(ws: Workspace, store: Any, results: list[ImportResult]) -> None:
     """Stages' ``auto`` conditions, evaluated once the files are in (via = auto)."""
-    from ordertrack.flow import auto_moves
+    from ordertrack.flow import auto_moves, write_forms
+    from ordertrack.flow.engine import entered_with_form
 
+    now = ws.now()
     with store.transaction() as con:
-        moved = auto_moves(con, ws.config, ws.now())
+        moved = auto_moves(con, ws.config, now)
     if moved:
         last = next(r for r in reversed(results) if r.status == "ok")
-        last.auto_moved = moved
+        last.auto_moved = len(moved)
+        last.forms = write_forms(ws, store, entered_with_form(ws.config, moved), now)
 
 
 def _first_reject_hint(rejects: list[dict[str, Any]]) -> str:

@@ -556,17 +556,15 @@ def read_excel_table(
         arrays.append(pa.nulls(batch.num_rows, pa.string()))
     extra = [batch.column(i) for i in range(width, len(names))]
     table = pa.table({f"c{i}": a for i, a in enumerate(arrays)})
-    con.register("_arrow_raw", table)
-    try:
-        from ordertrack.ingest.pipeline import drop_temp
+    from ordertrack.ingest.pipeline import drop_temp
+    from ordertrack.store import registered
 
+    with registered(con, "_arrow_raw", table):
         drop_temp(con, "raw")
         con.execute(
             f"CREATE TEMP TABLE raw AS SELECT *, "
             f"(row_number() OVER ())::BIGINT + {first_data} AS _row FROM _arrow_raw"
         )
-    finally:
-        con.unregister("_arrow_raw")
     if extra:
         _check_extra_cells(src, extra, first_data)
     if src._errors:

@@ -182,6 +182,21 @@ class Store:
         self.con.execute("SET VARIABLE ot_now = ?::TIMESTAMPTZ", [now])
 
 
+@contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, table: Any) -> Iterator[None]:
+    """An Arrow table visible to SQL as ``name`` while the block runs.
+
+    DuckDB 2 refuses relation calls (``register``) while an earlier result on the
+    connection is not fetched to its end, so any pending one is finished first.
+    """
+    con.execute("SELECT 1").fetchall()
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
 def _quote(text: str) -> str:
     return text.replace("'", "''")
 
