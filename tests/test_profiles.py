@@ -338,11 +338,6 @@ def test_profile_suggest_errors(invoke: Invoke, tmp_path: Path) -> None:
     assert result.stderr.startswith("Error: empty.csv: the file is empty")
 
 
-@pytest.mark.xfail(
-    reason="history.py suggest_profile / profiles.py suggest: 'no header looks like a known field' "
-    "names the profile stem ('weird') instead of the file ('weird.csv')",
-    strict=True,
-)
 def test_profile_suggest_error_names_the_file(invoke: Invoke, tmp_path: Path) -> None:
     write_csv(tmp_path / "weird.csv", ["foo", "bar"], [["1", "2"]])
     result = invoke("profile", "suggest", "weird.csv")

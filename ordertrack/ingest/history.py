@@ -113,5 +113,6 @@ def suggest_profile(path: Path, name: str | None = None, sheet: str | None = Non
         src.preview_rows,
         src.sheet if src.kind == "excel" else None,
         src.encoding,
+        file_name=path.name,
     )
     return f"# Suggested from {path.name}: check it, then paste into ordertrack.toml\n" + s.toml()
