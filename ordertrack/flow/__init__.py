@@ -76,8 +76,10 @@ def advance_many(
 ) -> MoveResult:
     """Move many orders in one transaction; refusals are reported per order (``strict``:
     any refusal moves nothing and raises)."""
+    names = {s.label: s.id for s in ws.config.flow.stages}  # 仓库配货 → picking
     rows = [
-        (i + 1, str(o).strip() if o is not None else "", t) for i, (o, t) in enumerate(requests)
+        (i + 1, str(o).strip() if o is not None else "", names.get(t, t) if t else t)
+        for i, (o, t) in enumerate(requests)
     ]
     return _run(
         ws, rows, by=by, note=note, force=force, strict=strict, dry_run=dry_run, command=command
