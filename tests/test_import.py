@@ -1382,7 +1382,7 @@ def test_library_call_returns_results_and_reports_progress(workspace: Path, tmp_
         ("orders.csv", "load", 3, 3),
     ]
     assert by_name["orders.csv"].asdict()["per_entity"] == [
-        {"entity": "orders", "rows": 2, "inserted": 2, "updated": 0, "unchanged": 0}
+        {"entity": "orders", "rows": 2, "inserted": 2, "updated": 0, "unchanged": 0, "removed": 0}
     ]
     assert one(workspace, "SELECT actor FROM imports") == "alice"
 

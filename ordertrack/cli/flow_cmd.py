@@ -171,7 +171,9 @@ def whoami(by: ByOpt = None, workspace: WorkspaceOpt = None, json_: JsonOpt = Fa
     out = console()
     out.print(f"{me.actor}: {', '.join(me.roles) or 'no role'}", markup=False)
     if not me.enforced:
-        out.print("Nobody is listed under [roles] yet, so everyone may move every order.")
+        out.print(
+            "Nobody is listed under [roles] yet, so everyone may move every order.", markup=False
+        )
     out.print(f"May move orders out of: {', '.join(me.may_leave) or 'no stage'}", markup=False)
 
 

@@ -112,6 +112,11 @@ def render_import_results(results: list[ImportResult]) -> None:
             f"{r.moved:,}",
         )
     out.print(table)
+    auto = sum(r.auto_moved for r in results)
+    if auto:
+        out.print(f"{auto:,} orders passed a stage by its auto condition", markup=False)
+    for f in (f for r in results for f in r.forms):
+        out.print(f"form written: {f}", markup=False, soft_wrap=True)
     for r in results:
         if r.status == "failed":
             err.print(f"Error: {r.message}", markup=False, highlight=False)
@@ -120,10 +125,8 @@ def render_import_results(results: list[ImportResult]) -> None:
         elif r.message:
             out.print(f"{r.file_name}: {r.message}", markup=False)
         if r.rejected:
-            out.print(
-                f"{r.file_name}: {r.rejected:,} rows rejected (kept in import_rejects), first:",
-                markup=False,
-            )
+            kept = "would be kept" if r.status == "dry_run" else "kept in import_rejects"
+            out.print(f"{r.file_name}: {r.rejected:,} rows rejected ({kept}), first:", markup=False)
             for x in r.rejects:
                 value = "" if x["value"] is None else f' "{str(x["value"])[:60]}"'
                 out.print(f"  row {x['row']}, {x['column']}{value}: {x['reason']}", markup=False)

@@ -202,12 +202,17 @@ def _refusal_error(refused: list[Refusal], total: int) -> TransitionRefused:
 
 
 def write_forms(ws: Workspace, store: Any, forms: dict[str, list[str]], now: Any) -> list[str]:
+    """Write the forms of orders that entered a stage (after the moves committed). A form
+    that cannot be written does not undo the moves: it is reported in the list instead."""
     from ordertrack.flow.forms import write_pick_list
 
     written: list[str] = []
     for form, orders in forms.items():
         if form == "pick_list":
-            written += [str(p) for p in write_pick_list(ws, store, orders, now)]
+            try:
+                written += [str(p) for p in write_pick_list(ws, store, orders, now)]
+            except OSError as e:
+                written.append(f"could not write the pick list for {len(orders)} orders: {e}")
     return written
 
 
@@ -297,6 +302,9 @@ def auto_moves(
     autos = [(s.id, s.auto) for s in stages if s.auto]
     if not autos:
         return []
+    from ordertrack.flow.engine import require_valid_conditions
+
+    require_valid_conditions(ws_config, con)  # before any condition reaches SQL
     first = stages[0].id
     ids = ", ".join(f"'{sid}'" for sid, _ in autos)
     moved: list[Transition] = []

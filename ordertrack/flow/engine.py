@@ -180,7 +180,7 @@ def plan_and_apply(
     blocking = (
         "CASE "
         + " ".join(
-            f"WHEN t.cur_pos < {i} AND {i} < t.target_pos AND {applies(i, 't')} "
+            f"WHEN t.cur_pos >= 0 AND t.cur_pos < {i} AND {i} < t.target_pos AND {applies(i, 't')} "
             f"THEN {_lit(stages[i].id)}"
             for i in range(n)
         )
@@ -247,6 +247,11 @@ def plan_and_apply(
             "state = 'closed' AND NOT " + _bool(opts.force),
             "'order is closed (it reached ' || cur || '); reopen it first'",
         ),
+        (
+            "cur_pos = -1 AND asked IS NULL",
+            "'the order sits in ' || cur || ', which the flow no longer has: name the stage to "
+            "move it to with --to (or rename the stage: ordertrack flow rename-stage)'",
+        ),
         ("target IS NULL", "'no next stage: the order is in the last stage (' || cur || ')'"),
         ("target = cur", "'already in ' || cur"),
     ]
@@ -263,8 +268,8 @@ def plan_and_apply(
         reasons.append(
             (
                 f"cur NOT IN {allowed}",
-                f"'leaving ' || cur || ' needs the role ' || cur_owner || "
-                f"'; {opts.actor} has {_roles_text(config, opts.actor)}'",
+                "'leaving ' || cur || ' needs the role ' || cur_owner || '; ' || "
+                f"{_lit(opts.actor)} || ' has {_roles_text(config, opts.actor)}'",
             )
         )
     if not opts.force and opts.via not in ("import",):

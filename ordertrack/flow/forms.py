@@ -7,6 +7,7 @@ after the move has committed.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -51,8 +52,9 @@ def write_pick_list(ws: Workspace, store: Any, orders: list[str], now: datetime)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = now.strftime("%Y%m%d-%H%M%S")
     label = orders[0] if len(orders) == 1 else f"{len(orders)}-orders"
-    base = folder / f"出库单_{stamp}_{label}"
-    xlsx, html = base.with_suffix(".xlsx"), base.with_suffix(".html")
+    label = re.sub(r"[^\w.-]+", "_", label).strip("._")[:60] or "order"  # a safe file name
+    base = f"出库单_{stamp}_{label}"
+    xlsx, html = folder / f"{base}.xlsx", folder / f"{base}.html"
     _xlsx(xlsx, rows, ws.config.workspace.name, now)
     _html(html, rows, ws.config.workspace.name, now)
     return [xlsx, html]

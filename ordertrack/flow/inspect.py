@@ -104,7 +104,8 @@ def show_order(ws: Workspace, order_id: str) -> OrderDetail:
         timeline = _dicts(
             con.execute(
                 "SELECT e.event_at, e.kind, e.from_stage, e.to_stage, e.actor, e.via, e.note, "
-                "round(d.hours, 1) AS hours, fs.sla_hours, d.hours > fs.sla_hours AS over_sla "
+                "round(d.hours, 1) AS hours, round(d.business_hours, 1) AS business_hours, "
+                "fs.sla_hours, d.business_hours > fs.sla_hours AS over_sla "
                 "FROM stage_events e "
                 "LEFT JOIN v_stage_durations d ON d.order_id = e.order_id AND d.entered_at = e.event_at "
                 "AND d.stage = e.to_stage AND e.kind = 'move' "
@@ -268,12 +269,16 @@ def rename_stage(ws: Workspace, old: str, new: str, *, by: str | None = None) ->
     if new in ws.config.flow.stage_ids:
         raise UserError(f'a stage "{new}" already exists')
     text = ws.config_path.read_text(encoding="utf-8")
-    pattern = re.compile(rf'^(\s*id\s*=\s*)"{re.escape(old)}"', re.M)
     in_config = old in ws.config.flow.stage_ids
     if in_config:
-        text = pattern.sub(rf'\g<1>"{new}"', text)
+        # only the stage's own id line and [flow.on_import] targets: a role or a name that
+        # happens to read like the stage id stays as it is
+        text = re.sub(rf'^(\s*id\s*=\s*)"{re.escape(old)}"', rf'\g<1>"{new}"', text, flags=re.M)
         text = re.sub(
-            rf'^(\s*\w+\s*=\s*)"{re.escape(old)}"(\s*(#.*)?)$', rf'\g<1>"{new}"\2', text, flags=re.M
+            rf'^(\s*(?:shipped|delivered|invoiced|paid)\s*=\s*)"{re.escape(old)}"',
+            rf'\g<1>"{new}"',
+            text,
+            flags=re.M,
         )
         parse_config(text)  # refuse to write a broken file
     now = ws.now()
@@ -292,5 +297,10 @@ def rename_stage(ws: Workspace, old: str, new: str, *, by: str | None = None) ->
             raise NotFound(f'no stage "{old}" in the flow or the order center')
         audit(con, now, by or current_user(), "flow rename-stage", {"old": old, "new": new}, counts)
         if in_config:
-            ws.config_path.write_text(text, encoding="utf-8")
+            # the new file is ready beside the old one before the database commits, and
+            # replaces it (atomically) only once the database has
+            staged = ws.config_path.with_name(ws.config_path.name + ".new")
+            staged.write_text(text, encoding="utf-8")
+    if in_config:
+        staged.replace(ws.config_path)
     return counts

@@ -78,8 +78,11 @@ def import_moves(
     if targets["paid"]:
         evidence.append(
             f"SELECT p.order_id, {position[targets['paid']]} AS pos, max(p.paid_date)::TIMESTAMPTZ AS at "
-            "FROM payments p JOIN orders o USING (order_id) GROUP BY p.order_id, o.amount "
-            "HAVING sum(p.amount) >= o.amount"
+            "FROM payments p JOIN orders o USING (order_id) "
+            "LEFT JOIN (SELECT order_id, sum(amount) AS lines_amount FROM order_lines "
+            "GROUP BY order_id) l USING (order_id) "
+            "GROUP BY p.order_id, o.amount, l.lines_amount "
+            "HAVING sum(p.amount) >= coalesce(o.amount, l.lines_amount)"
         )
     if not evidence:
         return 0

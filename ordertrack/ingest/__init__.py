@@ -58,6 +58,7 @@ class EntitySummary:
     inserted: int
     updated: int
     unchanged: int
+    removed: int = 0
 
 
 @dataclass
@@ -340,12 +341,23 @@ def _import_one(
             loaded = pl.load_entity(con, plan, entity, import_id, now)
             result.per_entity.append(
                 EntitySummary(
-                    entity, loaded.rows, loaded.inserted, loaded.updated, loaded.unchanged
+                    entity,
+                    loaded.rows,
+                    loaded.inserted,
+                    loaded.updated,
+                    loaded.unchanged,
+                    loaded.removed,
                 )
             )
         result.inserted = sum(x.inserted for x in result.per_entity)
         result.updated = sum(x.updated for x in result.per_entity)
         result.unchanged = sum(x.unchanged for x in result.per_entity)
+        removed = sum(x.removed for x in result.per_entity)
+        if removed:
+            result.message = (
+                f"{removed} order line{'s' if removed != 1 else ''} no longer in the export "
+                "removed (the export lists every line of its orders)"
+            )
         if "stage_history" in p.entities:
             moves.stage_from_history(con, ws.config.flow.stages[-1].id)
         if set(p.entities) & {"shipments", "invoices", "payments", "orders"}:
@@ -443,13 +455,27 @@ def _build_typed(ws: Workspace, con: Any, src: Any, plan: Any, tmp_dir: Path) ->
 def _after_import(ws: Workspace, store: Any, results: list[ImportResult]) -> None:
     """Stages' ``auto`` conditions, evaluated once the files are in (via = auto)."""
     from ordertrack.flow import auto_moves, write_forms
-    from ordertrack.flow.engine import entered_with_form
+    from ordertrack.flow.engine import audit, entered_with_form
 
     now = ws.now()
-    with store.transaction() as con:
-        moved = auto_moves(con, ws.config, now)
+    last = next(r for r in reversed(results) if r.status == "ok")
+    try:
+        with store.transaction() as con:
+            moved = auto_moves(con, ws.config, now)
+            if moved:
+                audit(
+                    con,
+                    now,
+                    "ordertrack",
+                    "auto moves",
+                    {"after": "import"},
+                    {"moved": len(moved), "order_ids": [t.order_id for t in moved[:100]]},
+                )
+    except OrdertrackError as e:
+        # the files are in; the automatic moves wait for the next import
+        last.hint = f"automatic moves not made: {e.message}"
+        return
     if moved:
-        last = next(r for r in reversed(results) if r.status == "ok")
         last.auto_moved = len(moved)
         last.forms = write_forms(ws, store, entered_with_form(ws.config, moved), now)
 

@@ -220,6 +220,16 @@ class Caster:
                 f"WHEN {value} IS NULL AND regexp_matches({s}, '^[^.]*,\\d{{1,2}}$') "
                 "THEN 'not a number (a comma before the decimals? set decimal = \",\" in the profile)'"
             )
+        if f.kind in ("decimal", "int"):
+            num = self.number(s)
+            if f.kind == "int":
+                checks.append(
+                    f"WHEN {value} IS NULL AND {num} IS NOT NULL AND {num} <> trunc({num}) "
+                    "THEN 'not a whole number'"
+                )
+            checks.append(
+                f"WHEN {value} IS NULL AND {num} IS NOT NULL THEN 'a number too large for {f.name}'"
+            )
         if f.kind != "text":
             checks.append(f"WHEN {s} IS NOT NULL AND {value} IS NULL THEN 'not {what}'")
         if f.kind in ("date", "timestamp"):

@@ -30,6 +30,7 @@ class EntityCounts:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: int = 0  # order lines an export without line numbers no longer lists
 
 
 @dataclass
@@ -121,14 +122,15 @@ def build_typed(con: duckdb.DuckDBPyConnection, plan: Plan, stage_ids: list[str]
                 layer1.append(f"{fast} AS {f_name}")
                 # the text is cleaned only where the direct cast failed (or, for whole
                 # numbers, gave a fraction: that must be refused, not rounded)
-                needs_text = f"{f_name} IS NULL" + (
-                    f" OR {f_name} <> trunc({f_name})" if f.kind == "int" else ""
+                needs_text = (
+                    f"{f_name} IS NULL OR TRY_CAST({f_name} AS {_cast_type(f)}) IS NULL"
+                    + (f" OR {f_name} <> trunc({f_name})" if f.kind == "int" else "")
                 )
                 layer2.append(f"{f_name}, (CASE WHEN {needs_text} THEN {s} END) AS {s_name}")
                 direct = (
-                    f"(CASE WHEN {f_name} = trunc({f_name}) THEN {f_name}::{_cast_type(f)} END)"
+                    f"(CASE WHEN {f_name} = trunc({f_name}) THEN TRY_CAST({f_name} AS {_cast_type(f)}) END)"
                     if f.kind == "int"
-                    else f"{f_name}::{_cast_type(f)}"
+                    else f"TRY_CAST({f_name} AS {_cast_type(f)})"
                 )
                 value = f"coalesce({direct}, {caster.typed(s_name, f)})"
             else:
@@ -471,7 +473,22 @@ def load_entity(
         )
     if e == "inventory":
         _inventory_snapshot(con, import_id, now)
-    return EntityCounts(e, total, new, changed, total - new - changed)
+    removed = 0
+    if e == "order_lines" and "order_lines.line_no" not in plan.match.columns:
+        # Line numbers counted in file order: the file lists all the lines of each order it
+        # names, so lines beyond its count are lines the export no longer has.
+        removed = _count(
+            con,
+            "SELECT count(*) FROM order_lines t JOIN (SELECT order_id, max(line_no) AS n FROM s "
+            "GROUP BY order_id) f USING (order_id) WHERE t.line_no > f.n",
+        )
+        if removed:
+            con.execute(
+                "DELETE FROM order_lines WHERE (order_id, line_no) IN (SELECT t.order_id, "
+                "t.line_no FROM order_lines t JOIN (SELECT order_id, max(line_no) AS n FROM s "
+                "GROUP BY order_id) f USING (order_id) WHERE t.line_no > f.n)"
+            )
+    return EntityCounts(e, total, new, changed, total - new - changed, removed)
 
 
 def _inventory_snapshot(con: duckdb.DuckDBPyConnection, import_id: int, now: datetime) -> None:

@@ -101,6 +101,9 @@ SELECT e.order_id, e.to_stage AS stage, e.event_at AS entered_at,
        date_diff('second', e.event_at,
                  coalesce(lead(e.event_at) OVER (PARTITION BY e.order_id ORDER BY e.event_at, e.event_id),
                           (SELECT now FROM v_now))) / 3600.0 AS hours,
+       business_hours_between(e.event_at,
+                 coalesce(lead(e.event_at) OVER (PARTITION BY e.order_id ORDER BY e.event_at, e.event_id),
+                          (SELECT now FROM v_now))) AS business_hours,
        lead(e.event_at) OVER (PARTITION BY e.order_id ORDER BY e.event_at, e.event_id) IS NULL AS is_current,
        e.actor, e.via
 FROM stage_events e
