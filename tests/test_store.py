@@ -145,6 +145,7 @@ def test_view_columns_power_users_rely_on(workspace: Path) -> None:
         "entered_at",
         "left_at",
         "hours",
+        "business_hours",
         "is_current",
         "actor",
         "via",

@@ -247,9 +247,10 @@ def flow_check(workspace: WorkspaceOpt = None, wait: WaitOpt = 0) -> None:
     result = check_flow(ws)
     for stage, n in result.orders_in_unknown_stages.items():
         console(stderr=True).print(
-            f"{n} open order{'s' if n != 1 else ''} sit in stage {stage}, which the flow no "
-            f"longer has: `ordertrack flow rename-stage {stage} NEW` or move them",
+            f"{n} open order{'s sit' if n != 1 else ' sits'} in stage {stage}, which the flow "
+            f"no longer has: `ordertrack flow rename-stage {stage} NEW` or move them",
             markup=False,
+            soft_wrap=True,
         )
     if result.problems:
         raise ConfigError(result.problems)

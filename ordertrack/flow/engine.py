@@ -307,7 +307,7 @@ def plan_and_apply(
     between = (
         f"SELECT p.order_id, st.stage_id, st.pos, p.target_pos FROM _plan p "
         f"JOIN (SELECT * FROM (VALUES {values}) v(pos, stage_id, owner_role)) st "
-        "ON st.pos > p.cur_pos AND st.pos < p.target_pos WHERE p.reason IS NULL"
+        "ON st.pos > p.cur_pos AND st.pos < p.target_pos WHERE p.reason IS NULL AND p.cur_pos >= 0"
     )
     con.execute(
         f"INSERT INTO stage_events ({EVENT_COLUMNS}) "
@@ -394,7 +394,8 @@ def _transitions(
     ).fetchall()
     out = []
     for order_id, cur, target, cp, tp, note in rows:
-        skipped = [stages[i].id for i in range(cp + 1, tp)] if tp > cp else []
+        # (an order in a stage the flow no longer has, cp = -1, passes over nothing)
+        skipped = [stages[i].id for i in range(cp + 1, tp)] if tp > cp >= 0 else []
         out.append(
             Transition(order_id, cur, target, skipped, opts.via, opts.actor, now, note or opts.note)
         )

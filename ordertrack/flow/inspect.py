@@ -21,7 +21,8 @@ def _dicts(cur: Any) -> list[dict[str, Any]]:
 
 LIST_COLUMNS = (
     "order_id, customer, sales_rep, stage, stage_name, owner_role, state, status, amount, "
-    "promised_date, planned_ship_date, round(stage_hours, 1) AS stage_hours, sla_hours, overdue, is_short"
+    "promised_date, planned_ship_date, round(stage_business_hours, 1) AS stage_hours, sla_hours, "
+    "overdue, is_short"
 )
 
 
@@ -251,7 +252,8 @@ def check_flow(ws: Workspace) -> FlowCheck:
                 )
         ids = config.flow.stage_ids
         for stage, n in store.fetchall(
-            "SELECT stage, count(*) FROM orders WHERE stage IS NOT NULL GROUP BY stage"
+            "SELECT stage, count(*) FROM orders WHERE stage IS NOT NULL "
+            "AND state IN ('open', 'on_hold') GROUP BY stage"
         ):
             if stage not in ids:
                 result.orders_in_unknown_stages[stage] = int(n)
