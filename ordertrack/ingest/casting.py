@@ -221,7 +221,9 @@ class Caster:
                 "THEN 'not a number (a comma before the decimals? set decimal = \",\" in the profile)'"
             )
         if f.kind in ("decimal", "int"):
-            num = self.number(s)
+            # parsed again only where the value is missing (a CASE evaluates its THEN only
+            # for the rows that reach it; inside AND, DuckDB would parse every row)
+            num = f"(CASE WHEN {value} IS NULL AND {s} IS NOT NULL THEN {self.number(s)} END)"
             if f.kind == "int":
                 checks.append(
                     f"WHEN {value} IS NULL AND {num} IS NOT NULL AND {num} <> trunc({num}) "

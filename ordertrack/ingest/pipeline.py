@@ -119,20 +119,16 @@ def build_typed(con: duckdb.DuckDBPyConnection, plan: Plan, stage_ids: list[str]
                 t_col = "NULL::VARCHAR"
             s = caster.clean(t_col, f, values, default)
             if fast is not None:
-                layer1.append(f"{fast} AS {f_name}")
-                # the text is cleaned only where the direct cast failed (or, for whole
-                # numbers, gave a fraction: that must be refused, not rounded)
-                needs_text = (
-                    f"{f_name} IS NULL OR TRY_CAST({f_name} AS {_cast_type(f)}) IS NULL"
-                    + (f" OR {f_name} <> trunc({f_name})" if f.kind == "int" else "")
-                )
-                layer2.append(f"{f_name}, (CASE WHEN {needs_text} THEN {s} END) AS {s_name}")
+                # the direct cast, to the field's type (a fraction for a whole number, or a
+                # number too large, gives NULL: then the text is cleaned and explained)
                 direct = (
-                    f"(CASE WHEN {f_name} = trunc({f_name}) THEN TRY_CAST({f_name} AS {_cast_type(f)}) END)"
+                    f"(CASE WHEN {fast} = trunc({fast}) THEN TRY_CAST({fast} AS {_cast_type(f)}) END)"
                     if f.kind == "int"
-                    else f"TRY_CAST({f_name} AS {_cast_type(f)})"
+                    else f"TRY_CAST({fast} AS {_cast_type(f)})"
                 )
-                value = f"coalesce({direct}, {caster.typed(s_name, f)})"
+                layer1.append(f"{direct} AS {f_name}")
+                layer2.append(f"{f_name}, (CASE WHEN {f_name} IS NULL THEN {s} END) AS {s_name}")
+                value = f"coalesce({f_name}, {caster.typed(s_name, f)})"
             else:
                 layer2.append(f"{s} AS {s_name}")
                 value = caster.typed(s_name, f)
