@@ -167,6 +167,11 @@ def demo(
         render_status(result.status)
     ws = result.root
     out.print("\n[bold]Try next[/bold]", soft_wrap=True)
+    import shutil
+    import sys
+
+    # the command as this shell can run it (make demo: .venv/bin/ordertrack, not on PATH)
+    me = "ordertrack" if shutil.which("ordertrack") else sys.argv[0]
     for line in (
         f"cd {ws}",
         "ordertrack status",
@@ -179,4 +184,6 @@ def demo(
         "ordertrack import exports/*   # again: every file is skipped, nothing changes",
         "ordertrack export v_order_facts --out out/orders.xlsx",
     ):
+        if line.startswith("ordertrack ") and me != "ordertrack":
+            line = me + line[len("ordertrack") :]
         out.print(f"  {line}", markup=False, soft_wrap=True)
