@@ -56,6 +56,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
+from ordertrack.errors import show_value
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -185,14 +187,7 @@ def _expand(items: list[str]) -> set[date]:
     return out
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
+_show = show_value
 
 
 Weekday = Annotated[str, BeforeValidator(_weekday)]

@@ -32,7 +32,7 @@ from pydantic import (
 from ordertrack.calendar import CalendarConfig
 from ordertrack.durations import format_duration, parse_duration
 from ordertrack.entities import ENTITIES
-from ordertrack.errors import ConfigError, Problem
+from ordertrack.errors import ConfigError, Problem, show_value
 
 CONFIG_FILE = "ordertrack.toml"
 
@@ -574,14 +574,7 @@ def _problem(file: str, err: Any) -> Problem:
     return Problem(file, dotted(loc), message)
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
+_show = show_value
 
 
 def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:

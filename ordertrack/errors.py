@@ -70,6 +70,17 @@ class QueryRefused(UserError):
     """A SQL statement that is not allowed where it was given (e.g. a write in ``ordertrack sql``)."""
 
 
+def show_value(value: object) -> str:
+    """A configuration value as an error message quotes it."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem in a configuration file: where it is and what is wrong."""
