@@ -29,7 +29,6 @@ import duckdb
 from ordertrack.config import Config, Stage
 from ordertrack.errors import UserError
 
-VIA = ("cli", "import", "rule", "auto")
 EVENT_COLUMNS = "order_id, from_stage, to_stage, event_at, actor, via, kind, note, import_id"
 
 

@@ -9,13 +9,8 @@ from typing import Any
 
 from ordertrack.config import CONFIG_FILE, Config
 from ordertrack.errors import NotFound, Problem, UserError
+from ordertrack.store import as_dicts
 from ordertrack.workspace import Workspace
-
-
-def _dicts(cur: Any) -> list[dict[str, Any]]:
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
 
 # -- orders ------------------------------------------------------------------------------
 
@@ -57,7 +52,7 @@ def list_orders(ws: Workspace, f: OrderFilter) -> list[dict[str, Any]]:
         where.append("state = ?")
         params.append(f.state)
     with ws.connect(read_only=True) as store:
-        return _dicts(
+        return as_dicts(
             store.con.execute(
                 f"SELECT {LIST_COLUMNS} FROM v_order_facts WHERE {' AND '.join(where)} "
                 "ORDER BY overdue DESC, stage_hours DESC NULLS LAST, order_id LIMIT ?",
@@ -82,7 +77,7 @@ class OrderDetail:
 def show_order(ws: Workspace, order_id: str) -> OrderDetail:
     with ws.connect(read_only=True) as store:
         con = store.con
-        facts = _dicts(con.execute("SELECT * FROM v_order_facts WHERE order_id = ?", [order_id]))
+        facts = as_dicts(con.execute("SELECT * FROM v_order_facts WHERE order_id = ?", [order_id]))
         if not facts:
             close = [
                 r[0]
@@ -95,14 +90,14 @@ def show_order(ws: Workspace, order_id: str) -> OrderDetail:
                 f"unknown order {order_id}",
                 hint=f"Similar: {', '.join(close)}." if close else "Nothing has been imported yet.",
             )
-        lines = _dicts(
+        lines = as_dicts(
             con.execute(
                 "SELECT line_no, sku, description, qty, available, shortage_qty, is_short, warehouse "
                 "FROM v_line_facts WHERE order_id = ? ORDER BY line_no",
                 [order_id],
             )
         )
-        timeline = _dicts(
+        timeline = as_dicts(
             con.execute(
                 "SELECT e.event_at, e.kind, e.from_stage, e.to_stage, e.actor, e.via, e.note, "
                 "round(d.hours, 1) AS hours, round(d.business_hours, 1) AS business_hours, "
@@ -115,21 +110,21 @@ def show_order(ws: Workspace, order_id: str) -> OrderDetail:
                 [order_id],
             )
         )
-        shipments = _dicts(
+        shipments = as_dicts(
             con.execute(
                 "SELECT shipment_id, carrier, tracking_no, status, shipped_at, delivered_at, expedited "
                 "FROM shipments WHERE order_id = ? ORDER BY shipped_at NULLS LAST",
                 [order_id],
             )
         )
-        alerts = _dicts(
+        alerts = as_dicts(
             con.execute(
                 "SELECT alert_id, rule_id, severity, state, first_fired_at, sku FROM alerts "
                 "WHERE order_id = ? AND state = 'firing' ORDER BY first_fired_at",
                 [order_id],
             )
         )
-        tasks = _dicts(
+        tasks = as_dicts(
             con.execute(
                 "SELECT task_id, title, role, assignee, state, opened_at, due_at FROM tasks "
                 "WHERE order_id = ? AND state = 'open' ORDER BY opened_at",
@@ -148,7 +143,7 @@ def read_log(
     """The audit log, newest first; with ``order_id``, that order's stage events too."""
     with ws.connect(read_only=True) as store:
         if order_id:
-            return _dicts(
+            return as_dicts(
                 store.con.execute(
                     "SELECT event_at AS at, actor, via, kind AS what, "
                     "coalesce(from_stage, '') || ' → ' || coalesce(to_stage, '') AS detail, note "
@@ -157,7 +152,7 @@ def read_log(
                     [order_id, since, since, limit],
                 )
             )
-        return _dicts(
+        return as_dicts(
             store.con.execute(
                 "SELECT logged_at AS at, actor, command AS what, args::VARCHAR AS detail, "
                 "changes::VARCHAR AS changes FROM audit_log WHERE (? IS NULL OR logged_at >= ?) "

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ordertrack.errors import NotFound
+from ordertrack.store import as_dicts
 from ordertrack.workspace import Workspace
 
 _COLS = (
@@ -15,14 +16,9 @@ _COLS = (
 )
 
 
-def _dicts(cur: Any) -> list[dict[str, Any]]:
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
 def list_imports(ws: Workspace, limit: int = 20) -> list[dict[str, Any]]:
     with ws.connect(read_only=True) as store:
-        return _dicts(
+        return as_dicts(
             store.con.execute(
                 f"SELECT {_COLS} FROM imports ORDER BY import_id DESC LIMIT ?", [limit]
             )
@@ -30,7 +26,7 @@ def list_imports(ws: Workspace, limit: int = 20) -> list[dict[str, Any]]:
 
 
 def _require(store: Any, import_id: int) -> dict[str, Any]:
-    rows = _dicts(
+    rows = as_dicts(
         store.con.execute(f"SELECT {_COLS} FROM imports WHERE import_id = ?", [import_id])
     )
     if not rows:
@@ -47,7 +43,7 @@ def _require(store: Any, import_id: int) -> dict[str, Any]:
 def show_import(ws: Workspace, import_id: int, rejects_shown: int = 10) -> dict[str, Any]:
     with ws.connect(read_only=True) as store:
         info = _require(store, import_id)
-        info["rejects"] = _dicts(
+        info["rejects"] = as_dicts(
             store.con.execute(
                 "SELECT row_no, column_name, raw_value, reason FROM import_rejects WHERE import_id = ? "
                 "ORDER BY row_no LIMIT ?",
@@ -60,7 +56,7 @@ def show_import(ws: Workspace, import_id: int, rejects_shown: int = 10) -> dict[
 def rejects(ws: Workspace, import_id: int) -> list[dict[str, Any]]:
     with ws.connect(read_only=True) as store:
         _require(store, import_id)
-        return _dicts(
+        return as_dicts(
             store.con.execute(
                 "SELECT sheet, row_no, column_name, raw_value, reason FROM import_rejects "
                 "WHERE import_id = ? ORDER BY row_no, column_name",

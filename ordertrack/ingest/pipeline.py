@@ -48,29 +48,6 @@ class Plan:
         return None if i is None else f"c{i}"
 
 
-@dataclass
-class LoadOutcome:
-    rows_read: int = 0
-    blank_rows: int = 0
-    total_rows: int = 0
-    rejected_rows: int = 0
-    rejects: int = 0
-    entities: list[EntityCounts] = field(default_factory=list)
-    moved: int = 0
-
-    @property
-    def inserted(self) -> int:
-        return sum(e.inserted for e in self.entities)
-
-    @property
-    def updated(self) -> int:
-        return sum(e.updated for e in self.entities)
-
-    @property
-    def unchanged(self) -> int:
-        return sum(e.unchanged for e in self.entities)
-
-
 def qcol(entity: str, name: str) -> str:
     return f'"{entity}__{name}"'
 

@@ -19,7 +19,6 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -593,6 +592,3 @@ def _mark_errors(con: duckdb.DuckDBPyConnection, src: Source, first_data: int, w
     ]
     for _row, col, text in rows:
         con.execute(f"UPDATE raw SET c{col} = ? WHERE _row = ?", [text, _row])
-
-
-Progress = Callable[[str, int, int], None]

@@ -182,6 +182,12 @@ class Store:
         self.con.execute("SET VARIABLE ot_now = ?::TIMESTAMPTZ", [now])
 
 
+def as_dicts(cursor: Any) -> list[dict[str, Any]]:
+    """All rows of an executed query, as column → value dicts (the result is consumed)."""
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 @contextlib.contextmanager
 def registered(con: duckdb.DuckDBPyConnection, name: str, table: Any) -> Iterator[None]:
     """An Arrow table visible to SQL as ``name`` while the block runs.
