@@ -410,32 +410,40 @@ def load_entity(
         )
         return EntityCounts(e, total, new, 0, total - new)
     set_cols = [f for f in fields if f not in keys]
-    differs = " OR ".join(f"s.{f} IS DISTINCT FROM t.{f}" for f in set_cols)
-    new_attrs = "CASE WHEN s.attrs IS NULL THEN t.attrs ELSE json_merge_patch(coalesce(t.attrs, '{}'), s.attrs) END"
-    attrs_differ = (
-        "(s.attrs IS NOT NULL AND s.attrs::VARCHAR IS DISTINCT FROM t.attrs::VARCHAR "
-        f"AND ({new_attrs})::VARCHAR IS DISTINCT FROM t.attrs::VARCHAR)"
-    )
-    differs = " OR ".join(x for x in (differs, attrs_differ) if x)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _changed AS SELECT s.* REPLACE ({new_attrs} AS attrs) "
-        f"FROM s JOIN {table} t ON {on} WHERE {differs}"
-    )
-    changed = _count(con, "SELECT count(*) FROM _changed")
     stamp = ", updated_at" if e == "orders" else ""
     stamp_val = ", ?" if e == "orders" else ""
     params: list[Any] = [import_id] + ([now] if e == "orders" else [])
-    new = _count(
-        con, f"SELECT count(*) FROM s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})"
+    created = ", created_at" if e == "orders" else ""
+    insert = (
+        f"INSERT INTO {table} ({', '.join(fields)}, attrs, import_id{created}{stamp}) "
+        f"SELECT {', '.join('s.' + f for f in fields)}, s.attrs, ?{', ?' if created else ''}{stamp_val} "
     )
-    if new:
-        created = ", created_at" if e == "orders" else ""
-        con.execute(
-            f"INSERT INTO {table} ({', '.join(fields)}, attrs, import_id{created}{stamp}) "
-            f"SELECT {', '.join('s.' + f for f in fields)}, s.attrs, ?{', ?' if created else ''}{stamp_val} FROM s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})",
-            [import_id] + ([now, now] if e == "orders" else []),
+    insert_params = [import_id] + ([now, now] if e == "orders" else [])
+    if not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0]:
+        # an empty table (a first import): nothing to compare with
+        con.execute(insert + "FROM s", insert_params)
+        changed, new = 0, total
+    else:
+        differs = " OR ".join(f"s.{f} IS DISTINCT FROM t.{f}" for f in set_cols)
+        new_attrs = "CASE WHEN s.attrs IS NULL THEN t.attrs ELSE json_merge_patch(coalesce(t.attrs, '{}'), s.attrs) END"
+        attrs_differ = (
+            "(s.attrs IS NOT NULL AND s.attrs::VARCHAR IS DISTINCT FROM t.attrs::VARCHAR "
+            f"AND ({new_attrs})::VARCHAR IS DISTINCT FROM t.attrs::VARCHAR)"
         )
+        differs = " OR ".join(x for x in (differs, attrs_differ) if x)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _changed AS SELECT s.* REPLACE ({new_attrs} AS attrs) "
+            f"FROM s JOIN {table} t ON {on} WHERE {differs}"
+        )
+        changed = _count(con, "SELECT count(*) FROM _changed")
+        # the new keys, found once (one anti-join), then counted and inserted
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _new AS SELECT s.* FROM s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})"
+        )
+        new = _count(con, "SELECT count(*) FROM _new")
+        if new:
+            con.execute(insert + "FROM _new s", insert_params)
     if changed:
         sets = ", ".join(f"{f} = c.{f}" for f in set_cols)
         sets = ", ".join(x for x in (sets, "attrs = c.attrs", "import_id = ?") if x)
