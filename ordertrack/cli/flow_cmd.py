@@ -98,28 +98,27 @@ def advance(
 
 
 def render_moves(result: MoveResult) -> None:
-    out = console()
+    """Plain lines (no rich: a single move should not pay for loading it)."""
+    echo = typer.echo
     verb = "would move" if result.dry_run else "moved"
     for t in result.moved[:50]:
         skipped = f" (passed over: {', '.join(t.skipped)})" if t.skipped else ""
-        out.print(f"{t.order_id}: {t.from_stage} → {t.to_stage}{skipped}", markup=False)
+        echo(f"{t.order_id}: {t.from_stage} → {t.to_stage}{skipped}")
     if len(result.moved) > 50:
-        out.print(f"… and {len(result.moved) - 50} more", markup=False)
-    out.print(
+        echo(f"… and {len(result.moved) - 50} more")
+    echo(
         f"{len(result.moved)} order{'s' if len(result.moved) != 1 else ''} {verb}"
-        + (f", {len(result.refused)} refused" if result.refused else ""),
-        markup=False,
+        + (f", {len(result.refused)} refused" if result.refused else "")
     )
     if result.tasks:
-        out.print(f"{result.tasks} task{'s' if result.tasks != 1 else ''} created", markup=False)
+        echo(f"{result.tasks} task{'s' if result.tasks != 1 else ''} created")
     for f in result.forms:
-        out.print(f"form written: {f}", markup=False, soft_wrap=True)
-    err = console(stderr=True)
-    for r in result.refused[:100]:
+        echo(f"form written: {f}")
+    for r in result.refused[:20]:
         where = f"row {r.row}: " if r.row is not None else ""
-        err.print(
-            f"refused: {where}{r.order_id or '(blank)'}: {r.reason}", markup=False, soft_wrap=True
-        )
+        echo(f"refused: {where}{r.order_id or '(blank)'}: {r.reason}", err=True)
+    if len(result.refused) > 20:
+        echo(f"… and {len(result.refused) - 20} more refusals (all of them: --json)", err=True)
 
 
 _STATE_HELP = {
