@@ -85,7 +85,12 @@ def _default(value: Any) -> Any:
 
 
 def print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+    # indented for people; a big result compact (json's indented encoder is slow Python)
+    compact = json.dumps(data, ensure_ascii=False, default=_default)
+    if len(compact) > 1_000_000:
+        typer.echo(compact)
+    else:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
 
 
 def human_bytes(n: int) -> str:

@@ -170,20 +170,26 @@ def _load_requests(con: Any, rows: list[tuple[int, str, str | None]]) -> None:
             f"(VALUES {values}) v(row_no, order_id, to_stage, note)"
         )
         return
-    import pyarrow as pa
+    # many: through a temporary CSV file that DuckDB reads (no per-row statements, and
+    # no pyarrow/pandas import for a plain list)
+    import csv
+    import tempfile
 
-    table = pa.table(
-        {
-            "row_no": pa.array([r[0] for r in rows], pa.int64()),
-            "order_id": pa.array([r[1] for r in rows], pa.string()),
-            "to_stage": pa.array([r[2] for r in rows], pa.string()),
-            "note": pa.nulls(len(rows), pa.string()),
-        }
-    )
-    from ordertrack.store import registered
-
-    with registered(con, "_req_arrow", table):
-        con.execute("CREATE OR REPLACE TEMP TABLE _req AS SELECT * FROM _req_arrow")
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".csv", prefix="ordertrack-moves-", delete=False, encoding="utf-8", newline=""
+    ) as f:
+        csv.writer(f).writerows(rows)
+        name = f.name
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _req AS SELECT *, NULL::VARCHAR AS note FROM read_csv(?, "
+            "header = false, columns = {'row_no': 'BIGINT', 'order_id': 'VARCHAR', "
+            "'to_stage': 'VARCHAR'}, auto_detect = false, quote = '\"', escape = '\"', "
+            "delim = ',')",
+            [name],
+        )
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 def _refusal_error(refused: list[Refusal], total: int) -> TransitionRefused:
