@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from ordertrack.overview import StatusReport
 
 
+MARKER = ".ordertrack-demo"  # a folder `demo --force` may remove
+
+
 def sample_data_dir() -> Path:
     """The bundled sample data: inside the installed package, or the repository's folder."""
     packaged = Path(str(files("ordertrack") / "_sample_data"))
@@ -62,13 +65,16 @@ def build_demo(directory: Path | str, *, force: bool = False) -> DemoResult:
     from ordertrack.workspace import open_workspace
 
     root = Path(directory).expanduser().resolve()
-    if (root / CONFIG_FILE).exists() and not force:
+    made_by_demo = (root / MARKER).is_file()
+    if (root / CONFIG_FILE).exists() and not (force and made_by_demo):
         raise WorkspaceError(
             f"{root} already holds a workspace",
-            hint="Use --force to rebuild the demo there (its database is replaced), "
-            "or name another folder.",
+            hint="Use --force to rebuild a demo there (only a folder `ordertrack demo` made "
+            "is ever removed), or name another folder."
+            if not made_by_demo
+            else "Use --force to rebuild the demo there, or name another folder.",
         )
-    if root.exists() and force and (root / CONFIG_FILE).exists():
+    if root.exists() and force and made_by_demo:
         shutil.rmtree(root)
     elif root.exists() and any(root.iterdir()):
         raise WorkspaceError(
@@ -78,6 +84,7 @@ def build_demo(directory: Path | str, *, force: bool = False) -> DemoResult:
     source = sample_data_dir()
     exports = root / "exports"
     exports.mkdir(parents=True)
+    (root / MARKER).write_text("made by `ordertrack demo`; `demo --force` may remove this folder\n")
     for f in sorted(source.iterdir()):
         if f.is_file() and f.suffix.lower() in (".csv", ".xlsx", ".xls"):
             shutil.copy2(f, exports / f.name)

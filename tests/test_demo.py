@@ -1,0 +1,59 @@
+"""`ordertrack demo`: the bundled sample data, imported and moved through a day."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from ordertrack.demo import MARKER, build_demo
+from ordertrack.workspace import init_workspace
+from tests.conftest import Invoke
+
+
+def test_demo_builds_a_workspace_and_runs_a_day(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("demo", str(tmp_path / "demo"))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "1. Import" in out and "2. Advance" in out and "3. Status" in out
+    root = tmp_path / "demo"
+    assert (root / MARKER).is_file()
+    con = duckdb.connect(str(root / "ordertrack.duckdb"), read_only=True)
+    try:
+        # every bundled export imported without a rejected row
+        assert con.execute("SELECT count(*), sum(rejected) FROM imports").fetchall() == [(9, 0)]
+        assert con.execute("SELECT count(*) FROM orders").fetchall() == [(392,)]
+        # one order over 100,000 passed director approval; one skipped it
+        moved = con.execute(
+            "SELECT from_stage, to_stage FROM stage_events WHERE via = 'cli' AND kind = 'move'"
+        ).fetchall()
+        assert ("director_approval", "picking") in moved
+        assert ("finance_approval", "picking") in moved
+        skips = con.execute(
+            "SELECT count(*) FROM stage_events WHERE via = 'cli' AND kind = 'skip' "
+            "AND to_stage = 'director_approval'"
+        ).fetchall()
+        assert skips == [(1,)]
+        # the auto condition (finance approval within credit) moved orders by itself
+        auto = con.execute("SELECT count(*) FROM stage_events WHERE via = 'auto'").fetchall()
+        assert auto[0][0] > 0
+    finally:
+        con.close()
+    assert list((root / "out" / "picklists").glob("出库单_*.xlsx"))
+
+
+def test_demo_refuses_an_existing_workspace_and_force_rebuilds_only_its_own(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    build_demo(tmp_path / "demo")
+    again = invoke("demo", str(tmp_path / "demo"))
+    assert again.exit_code == 2
+    assert "already holds a workspace" in again.stderr
+    rebuilt = invoke("demo", str(tmp_path / "demo"), "--force")
+    assert rebuilt.exit_code == 0, rebuilt.output
+
+    init_workspace(tmp_path / "real")
+    refused = invoke("demo", str(tmp_path / "real"), "--force")
+    assert refused.exit_code == 2
+    assert "only a folder `ordertrack demo` made is ever removed" in refused.stderr
+    assert (tmp_path / "real" / "ordertrack.duckdb").is_file()  # untouched
