@@ -263,7 +263,7 @@ MERMAID = """\
 flowchart LR
     order_entry["Order entry<br/>sales · 4h"]
     business_review["Business review<br/>business · 2h"]
-    finance_approval["Finance approval<br/>finance · 1d"]
+    finance_approval["Finance approval<br/>finance · 1d<br/>auto when credit_limit IS NOT NULL AND customer_open_amount <= credit_limit"]
     director_approval["Director approval<br/>director · 2d"]
     picking["Warehouse picking<br/>warehouse · 3d"]
     shipped["Shipped<br/>logistics · 5d"]
@@ -274,7 +274,6 @@ flowchart LR
     business_review --> finance_approval
     finance_approval -->|amount > 100000| director_approval
     finance_approval -.->|"otherwise"| picking
-    finance_approval -. "auto: credit_limit IS NOT NULL AND customer_open_amount <= credit_limit" .-> director_approval
     director_approval --> picking
     picking --> shipped
     shipped --> signed

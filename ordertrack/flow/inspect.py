@@ -175,15 +175,15 @@ def flow_mermaid(config: Config) -> str:
     stages = config.flow.stages
     for s in stages:
         sla = f" · {_fmt(s.sla)}" if s.sla else ""
-        out.append(f'    {s.id}["{q(s.label)}<br/>{s.owner}{sla}"]')
+        # an auto condition moves an order on to whichever next stage applies to it
+        auto = f"<br/>auto when {q(s.auto)}" if s.auto else ""
+        out.append(f'    {s.id}["{q(s.label)}<br/>{s.owner}{sla}{auto}"]')
     for i, s in enumerate(stages[:-1]):
         nxt = stages[i + 1]
         label = f"|{q(nxt.when)}|" if nxt.when else ""
         out.append(f"    {s.id} -->{label} {nxt.id}")
         if nxt.when and i + 2 < len(stages):
             out.append(f'    {s.id} -.->|"otherwise"| {stages[i + 2].id}')
-        if s.auto:
-            out.append(f'    {s.id} -. "auto: {q(s.auto)}" .-> {nxt.id}')
     return "\n".join(out) + "\n"
 
 
