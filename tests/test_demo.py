@@ -57,3 +57,28 @@ def test_demo_refuses_an_existing_workspace_and_force_rebuilds_only_its_own(
     assert refused.exit_code == 2
     assert "only a folder `ordertrack demo` made is ever removed" in refused.stderr
     assert (tmp_path / "real" / "ordertrack.duckdb").is_file()  # untouched
+
+
+def test_the_sample_exports_import_into_a_new_workspace_without_profiles(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    """Built-in presets are picked from the headers alone; stage history written with the
+    usual Chinese stage names (订单录入, 商务审核, …) maps to the default stage ids."""
+    from ordertrack.demo import sample_data_dir
+
+    ws = tmp_path / "ws"
+    init_workspace(ws)
+    files = [str(p) for p in sorted(sample_data_dir().iterdir()) if p.suffix in (".csv", ".xlsx")]
+    result = invoke("import", *files, "--json", "-w", str(ws))
+    assert result.exit_code == 0, result.output
+    import json
+
+    results = json.loads(result.stdout)
+    assert [r["status"] for r in results] == ["ok"] * 9
+    assert sum(r["rejected"] for r in results) == 0
+    con = duckdb.connect(str(ws / "ordertrack.duckdb"), read_only=True)
+    try:
+        stages = con.execute("SELECT DISTINCT to_stage FROM stage_events ORDER BY 1").fetchall()
+        assert ("business_review",) in stages and ("paid",) in stages
+    finally:
+        con.close()

@@ -425,6 +425,17 @@ class _DryRun(Exception):
         self.result = result
 
 
+def _stage_names(ws: Workspace) -> dict[str, str]:
+    """Names a stage-history export may use for each stage: its display name, and the
+    usual Chinese name of the default stages (订单录入, 商务审核, …)."""
+    from ordertrack.templates import STAGE_NAMES_ZH
+
+    ids = ws.config.flow.stage_ids
+    names = {STAGE_NAMES_ZH[i]: i for i in ids if i in STAGE_NAMES_ZH}
+    names.update({s.label: s.id for s in ws.config.flow.stages})
+    return {k: v for k, v in names.items() if k != v}
+
+
 def _build_typed(ws: Workspace, con: Any, src: Any, plan: Any, tmp_dir: Path) -> None:
     """Type the file; a CSV that turns out not to be UTF-8 past its first megabyte is
     read again as GB18030 (after making sure it does not mix encodings)."""
@@ -433,7 +444,7 @@ def _build_typed(ws: Workspace, con: Any, src: Any, plan: Any, tmp_dir: Path) ->
     from ordertrack.store.errors import csv_error, is_not_utf8
 
     try:
-        pl.build_typed(con, plan, ws.config.flow.stage_ids)
+        pl.build_typed(con, plan, ws.config.flow.stage_ids, _stage_names(ws))
         return
     except duckdb.Error as e:
         if src.kind != "csv":
@@ -447,7 +458,7 @@ def _build_typed(ws: Workspace, con: Any, src: Any, plan: Any, tmp_dir: Path) ->
     src.utf8_path = transcode(src.path, "gb18030", tmp_dir)
     read_csv_table(con, src, plan.match.header_row, plan.profile.skip_rows, plan.width)
     try:
-        pl.build_typed(con, plan, ws.config.flow.stage_ids)
+        pl.build_typed(con, plan, ws.config.flow.stage_ids, _stage_names(ws))
     except duckdb.Error as e:
         raise csv_error(e, src.path) from None
 

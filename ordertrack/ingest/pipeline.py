@@ -52,7 +52,12 @@ def qcol(entity: str, name: str) -> str:
     return f'"{entity}__{name}"'
 
 
-def build_typed(con: duckdb.DuckDBPyConnection, plan: Plan, stage_ids: list[str]) -> None:
+def build_typed(
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    stage_ids: list[str],
+    stage_names: dict[str, str] | None = None,
+) -> None:
     """raw → typed: one column per mapped field, the row's attrs and its problems.
 
     Nested projections so each expression is computed once per cell:
@@ -83,6 +88,9 @@ def build_typed(con: duckdb.DuckDBPyConnection, plan: Plan, stage_ids: list[str]
             n = f"{e}__{f.name}"
             s_name, v_name, f_name = f"_s_{n}", f"_v_{n}", f"_f_{n}"
             values = p.values.get(q)
+            if e == "stage_history" and f.name in ("to_stage", "from_stage") and stage_names:
+                # stage names as people write them (商务审核) → ids; the profile's map wins
+                values = {**stage_names, **(values or {})}
             fast = caster.fast(col, f, bool(values)) if col is not None else None
             if fast is not None and col is not None:
                 # trimmed only where the direct cast failed (rare): inline, evaluated lazily
