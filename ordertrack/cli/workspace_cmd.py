@@ -167,11 +167,12 @@ def demo(
         render_status(result.status)
     ws = result.root
     out.print("\n[bold]Try next[/bold]", soft_wrap=True)
+    import os
     import shutil
     import sys
 
     # the command as this shell can run it (make demo: .venv/bin/ordertrack, not on PATH)
-    me = "ordertrack" if shutil.which("ordertrack") else sys.argv[0]
+    me = "ordertrack" if shutil.which("ordertrack") else os.path.abspath(sys.argv[0])
     for line in (
         f"cd {ws}",
         "ordertrack status",
