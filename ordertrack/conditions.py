@@ -42,6 +42,8 @@ from typing import Any, Final
 
 import duckdb
 
+from ordertrack.store.errors import duckdb_message
+
 __all__ = [
     "ALLOWED_EXPRESSIONS",
     "ALLOWED_FUNCTIONS",
@@ -330,7 +332,7 @@ def _tokens(expr: str) -> list[tuple[str, str]]:
     try:
         tokens = duckdb.tokenize(expr)
     except (duckdb.Error, RuntimeError) as e:
-        raise ConditionError(f"not a valid SQL expression: {_first_line(e)}") from None
+        raise ConditionError(f"not a valid SQL expression: {duckdb_message(e)}") from None
     data = expr.encode("utf-8")
     out = []
     for i, (start, kind) in enumerate(tokens):
@@ -682,7 +684,7 @@ def _compile(
         kind = str(rel.types[0]).strip('"')
         rel.fetchall()
     except duckdb.Error as e:
-        raise ConditionError(_first_line(e)) from None
+        raise ConditionError(duckdb_message(e)) from None
     if kind == "NULL":
         raise ConditionError("the condition must be true or false, but it is always NULL")
     if kind != "BOOLEAN":
@@ -716,13 +718,3 @@ def _probe_table(con: duckdb.DuckDBPyConnection, columns: tuple[tuple[str, str],
 
 
 _probes: set[str] = set()
-
-
-def _first_line(exc: BaseException) -> str:
-    """DuckDB's own explanation, without its "Binder Error: " prefix and query excerpt."""
-    text = str(exc).strip()
-    line = text.splitlines()[0] if text else type(exc).__name__
-    head, sep, rest = line.partition(": ")
-    if sep and head.endswith("Error") and " " in head:
-        line = rest
-    return line[:1].lower() + line[1:]

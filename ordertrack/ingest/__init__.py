@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from ordertrack.errors import InputError, OrdertrackError, UserError
+from ordertrack.errors import OrdertrackError, UserError
 from ordertrack.workspace import Workspace
 
 # Files are imported in this order within one command, whatever order they were named in:
@@ -507,4 +507,4 @@ def _name_blank_columns(con: Any, plan: Any) -> None:
                 plan.headers[i] = ""
 
 
-__all__ = ["ImportOptions", "ImportResult", "InputError", "import_files"]
+__all__ = ["ImportOptions", "ImportResult", "import_files"]

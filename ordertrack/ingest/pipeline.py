@@ -207,7 +207,7 @@ def derive_keys(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             f"CREATE OR REPLACE TEMP TABLE typed AS SELECT * REPLACE ("
             f"(row_number() OVER (PARTITION BY {qcol('order_lines', 'order_id')} ORDER BY _row))::INTEGER "
             f"AS {qcol('order_lines', 'line_no')}) FROM typed ORDER BY _row"
-            if _has(con, "order_lines__line_no")
+            if _has_col(con, "typed", "order_lines__line_no")
             else f"CREATE OR REPLACE TEMP TABLE typed AS SELECT *, "
             f"(row_number() OVER (PARTITION BY {qcol('order_lines', 'order_id')} ORDER BY _row))::INTEGER "
             f"AS {qcol('order_lines', 'line_no')} FROM typed ORDER BY _row"
@@ -220,7 +220,7 @@ def derive_keys(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             expr = qcol("shipments", "tracking_no")
         else:
             expr = qcol("shipments", "order_id")
-        op = "REPLACE" if _has(con, "shipments__shipment_id") else None
+        op = "REPLACE" if _has_col(con, "typed", "shipments__shipment_id") else None
         sel = (
             f"SELECT * REPLACE ({expr} AS {qcol('shipments', 'shipment_id')}) FROM typed"
             if op
@@ -241,14 +241,6 @@ def drop_temp(con: duckdb.DuckDBPyConnection, name: str) -> None:
         con.execute(f"DROP {row[0]} {name}")
 
 
-def _has(con: duckdb.DuckDBPyConnection, column: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'typed' AND column_name = ?",
-        [column],
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def row_checks(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     """Keys the importer derived (line numbers, shipment ids) must not be empty."""
     p = plan.profile
@@ -258,7 +250,7 @@ def row_checks(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             q = f"{e}.{k}"
             if q in plan.match.columns or q in p.defaults:
                 continue  # typed and checked in build_typed
-            if not _has(con, f"{e}__{k}"):
+            if not _has_col(con, "typed", f"{e}__{k}"):
                 continue
             what = "tracking number" if k == "shipment_id" else k
             con.execute(

@@ -102,3 +102,13 @@ def csv_error(exc: BaseException, path: Path) -> BaseException:
         )
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return InputError(f"{path}: cannot read {where}: {first}")
+
+
+def duckdb_message(exc: BaseException) -> str:
+    """DuckDB's own explanation, without its "Binder Error: " prefix and query excerpt."""
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    head, sep, rest = line.partition(": ")
+    if sep and head.endswith("Error") and " " in head:
+        line = rest
+    return line[:1].lower() + line[1:]
