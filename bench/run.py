@@ -485,7 +485,7 @@ class Bench:
 
 
 REGISTRY: dict[str, Bench] = {}
-GROUPS = {"import": "import-", "flow": "advance-", "floors": "floor-"}
+GROUPS = {"import": "import-", "flow": "advance-", "alerts": "alerts-", "floors": "floor-"}
 
 
 def bench(name: str, what: str, **kw: Any) -> Callable[[Callable[[Ctx], Any]], Any]:
@@ -714,6 +714,137 @@ def _advance_file(ctx: Ctx) -> tuple[Side, Side]:
     )
     b = Side("bulk update", [ctx.py, "-c", BULK_UPDATE, str(db), str(ids)], setup=db_setup)
     return a, b
+
+
+# -- the rule engine --------------------------------------------------------------------------
+
+AS_OF = "2026-06-30T23:59:59"  # gen_orders.py's AS_OF: "now" for the data set
+
+SET_STATES = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+# gen_orders.py marks cancelled / on-hold orders in `status`; in ordertrack they would have
+# been cancelled or put on hold with `ordertrack cancel` / `hold`, which set `state`.
+con.execute("UPDATE orders SET state = status WHERE status IN ('cancelled', 'on_hold')")
+con.close()
+"""
+
+
+def alerts_ws(ctx: Ctx) -> Path:
+    """A workspace holding the whole data set (orders, lines, stock, stage history,
+    shipments) and the nine bench rules (bench/alerts.toml), made once per run."""
+    key = "ws:alerts"
+    if key in ctx._cache:
+        return ctx._cache[key]
+    data = ctx.dataset(ctx.orders)
+    ws = ctx.work / "base-alerts"
+    ctx.fresh_ws(ws)()
+    cfg = ws / "ordertrack.toml"
+    text = cfg.read_text(encoding="utf-8")
+    start, end = text.index("# Rules: If"), text.index("[alerts]")
+    extra = (BENCH / "alerts.toml").read_text(encoding="utf-8")
+    cfg.write_text(text[:start] + text[end:] + "\n" + extra, encoding="utf-8")
+    files = [
+        data / f for f in ("orders.csv", "order_lines.csv", "inventory.csv", "stage_events.csv")
+    ]
+    steps = [
+        Side("import (base)", ctx.ot("import", *map(str, files), "--json", "-w", str(ws))),
+        Side(
+            "import shipments (base)",
+            ctx.ot(
+                "import",
+                str(data / "shipments.csv"),
+                "--profile",
+                "bench_shipments",
+                "--json",
+                "-w",
+                str(ws),
+            ),
+        ),
+        Side("set states", [ctx.py, "-c", SET_STATES, str(ws / "ordertrack.duckdb")]),
+        Side("status", ctx.ot("status", "-w", str(ws))),
+    ]
+    for side in steps:
+        check(run_once(side), side)
+    ctx._cache[key] = ws
+    return ws
+
+
+def floor_db(ctx: Ctx) -> Path:
+    """build_db.py: the same data set as the floor scripts hold it (made once per run)."""
+    key = "floor:db"
+    if key not in ctx._cache:
+        db = ctx.work / "floor-e.duckdb"
+        side = Side(
+            "build_db.py",
+            [ctx.py, ctx.script("build_db.py"), str(ctx.dataset(ctx.orders)), str(db)],
+        )
+        check(run_once(side), side)
+        ctx._cache[key] = db
+    return ctx._cache[key]
+
+
+def _swept(changed: bool) -> Callable[[str], str | None]:
+    def check_sweep(out: str) -> str | None:
+        try:
+            data = json.loads(out)
+        except ValueError:
+            return f"no --json result: {out[-200:]!r}"
+        if data.get("changed") != changed:
+            return f"changed = {data.get('changed')}, expected {changed}"
+        if not sum(r["firing"] for r in data["rules"]):
+            return "no alert is firing"
+        return None
+
+    return check_sweep
+
+
+def _alert_sides(ctx: Ctx, name: str, swept_once: bool) -> tuple[Side, Side]:
+    ctx.require_import(None)
+    base = alerts_ws(ctx)
+    env = {**base_env(), "ORDERTRACK_NOW": AS_OF}
+    if swept_once:
+        key = "ws:alerts-swept"
+        if key not in ctx._cache:
+            swept = ctx.work / "base-alerts-swept"
+            ctx.copy_of(base, swept)()
+            first = Side("first sweep (base)", ctx.ot("alerts", "run", "-w", str(swept)), env=env)
+            check(run_once(first), first)
+            ctx._cache[key] = swept
+        base = ctx._cache[key]
+    ws = ctx.work / f"ws-{name}"
+    a = Side(
+        "ordertrack alerts run",
+        ctx.ot("alerts", "run", "--json", "-w", str(ws)),
+        setup=ctx.copy_of(base, ws),
+        env=env,
+        expect=_swept(changed=not swept_once),
+    )
+    floor = Side(
+        "e_alert_sweep.py sql", [ctx.py, ctx.script("e_alert_sweep.py"), str(floor_db(ctx)), "sql"]
+    )
+    return a, floor
+
+
+@bench(
+    "alerts-sweep",
+    "first `ordertrack alerts run` over all orders (nine rules: alerts opened, actions run, "
+    "stage forecast computed) vs one hand-written SQL computing the firing set "
+    "(e_alert_sweep.py sql)",
+    goals={"wall": 2.0},
+)
+def _alerts_sweep(ctx: Ctx) -> tuple[Side, Side]:
+    return _alert_sides(ctx, "alerts-sweep", swept_once=False)
+
+
+@bench(
+    "alerts-resweep",
+    "`ordertrack alerts run` again with nothing changed (evaluates everything, writes "
+    "nothing) vs one hand-written SQL computing the firing set (e_alert_sweep.py sql)",
+    goals={"wall": 2.0},
+)
+def _alerts_resweep(ctx: Ctx) -> tuple[Side, Side]:
+    return _alert_sides(ctx, "alerts-resweep", swept_once=True)
 
 
 @bench("floor-rejects-pk", "a_duckdb_csv.py rejects-pk (PK + typed read + rejects) vs auto")

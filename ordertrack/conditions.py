@@ -54,6 +54,7 @@ __all__ = [
     "ConditionError",
     "check_condition",
     "column_names",
+    "referenced_columns",
 ]
 
 
@@ -258,6 +259,23 @@ def check_condition(
         if con is not None:
             _check_not_shadowed(con, walker.functions)
         _compile(pcon, expr, columns)
+
+
+def referenced_columns(expr: str, view: str = "v_order_facts") -> frozenset[str]:
+    """The view's columns a (valid) condition reads, so the rule engine computes only those.
+
+    Raises :class:`ConditionError` like :func:`check_condition` for what it cannot walk.
+    """
+    tokens = _tokens(expr)
+    _check_tokens(tokens)
+    with _private() as pcon:
+        item = _select_item(_parse(pcon, expr, tokens))
+        walker = _Walker(view)
+        try:
+            walker.expression(item, frozenset())
+        except _NotAllowed as e:
+            raise _explain_refusal(pcon, e) from None
+    return frozenset(c.lower() for c in walker.columns)
 
 
 def column_names(view: str, con: duckdb.DuckDBPyConnection | None = None) -> list[str]:

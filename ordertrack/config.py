@@ -14,23 +14,22 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from ordertrack.alerts.settings import AlertSettings, InventorySettings, Notify, Person, Rule
 from ordertrack.calendar import CalendarConfig
-from ordertrack.durations import format_duration, parse_duration
+from ordertrack.durations import Duration
 from ordertrack.entities import ENTITIES
 from ordertrack.errors import ConfigError, Problem, show_value
 
@@ -40,6 +39,7 @@ BUILTIN_ROLES = (
     "sales",
     "business",
     "finance",
+    "sales_director",
     "director",
     "warehouse",
     "logistics",
@@ -49,19 +49,6 @@ BUILTIN_ROLES = (
 )
 
 IDENT = r"^[a-z][a-z0-9_]*$"
-
-
-def _duration(value: Any) -> Any:
-    if isinstance(value, timedelta):
-        return value
-    return parse_duration(value if isinstance(value, str) else repr(value))
-
-
-Duration = Annotated[
-    timedelta,
-    BeforeValidator(_duration),
-    PlainSerializer(format_duration, return_type=str, when_used="json"),
-]
 
 
 class _Model(BaseModel):
@@ -341,6 +328,23 @@ class Config(_Model):
         description="Work calendar (`[calendar]`): stage time limits count business hours on "
         "work days, and whole days count as work days. Absent: wall-clock time.",
     )
+    inventory: InventorySettings = Field(
+        default_factory=InventorySettings, description="Which stock counts (`[inventory]`)."
+    )
+    rules: list[Rule] = Field(
+        default_factory=list, description="If…Then rules (`[[rules]]`); see docs/rules.md."
+    )
+    alerts: AlertSettings = Field(
+        default_factory=AlertSettings, description="Alert behaviour (`[alerts]`)."
+    )
+    notify: Notify = Field(
+        default_factory=Notify, description="Mail server and chat robots (`[notify]`)."
+    )
+    people: dict[str, Person] = Field(
+        default_factory=dict,
+        description="Who gets notifications and how (`[people.KEY]`): KEY as roles and "
+        "orders name them.",
+    )
 
     @property
     def known_roles(self) -> list[str]:
@@ -482,6 +486,7 @@ def check_config(config: Config, file: str = CONFIG_FILE) -> list[Problem]:
             add(f"roles.{role}", "role names are lower_snake_case")
         if len(set(people)) != len(people):
             add(f"roles.{role}", "a person is listed twice")
+    problems += rule_problems(config, file)
     from ordertrack.ingest.profiles import check_profile
 
     for name, profile in config.profiles.items():
@@ -498,23 +503,106 @@ def condition_problems(config: Config, file: str = CONFIG_FILE, con: Any = None)
     from ordertrack.conditions import ConditionError, check_condition
 
     problems: list[Problem] = []
-    for key, expr in condition_keys(config):
+    for key, expr, view in condition_keys(config):
         try:
-            check_condition(expr, con=con)
+            check_condition(expr, view=view, con=con)
         except ConditionError as e:
             problems.append(Problem(file, key, str(e)))
     return problems
 
 
-def condition_keys(config: Config) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
+def condition_keys(config: Config) -> list[tuple[str, str, str]]:
+    """Every SQL condition of the configuration: (dotted key, expression, view)."""
+    of = "v_order_facts"
+    out: list[tuple[str, str, str]] = []
     for i, s in enumerate(config.flow.stages):
         if s.when is not None:
-            out.append((f"flow.stages[{i}].when", s.when))
+            out.append((f"flow.stages[{i}].when", s.when, of))
         if s.auto is not None:
-            out.append((f"flow.stages[{i}].auto", s.auto))
-        out += [(f"flow.stages[{i}].requires[{j}].when", g.when) for j, g in enumerate(s.requires)]
+            out.append((f"flow.stages[{i}].auto", s.auto, of))
+        out += [
+            (f"flow.stages[{i}].requires[{j}].when", g.when, of) for j, g in enumerate(s.requires)
+        ]
+    out += [(f"rules[{i}].when ({r.id})", r.when, r.view) for i, r in enumerate(config.rules)]
     return out
+
+
+def rule_problems(config: Config, file: str = CONFIG_FILE) -> list[Problem]:
+    """Rules' references: unique ids, known rules, roles, people, robots and stages."""
+    from ordertrack.alerts.settings import ORDER_FIELDS
+
+    problems: list[Problem] = []
+    add = lambda key, msg: problems.append(Problem(file, key, msg))  # noqa: E731
+    ids = [r.id for r in config.rules]
+    roles = config.known_roles
+    people = set(config.people) | {p for members in config.roles.values() for p in members}
+    robots = list(config.notify.webhooks)
+    stages = config.flow.stage_ids
+
+    def target(key: str, value: str) -> None:
+        if value.startswith("@"):
+            if value[1:] not in ORDER_FIELDS:
+                add(
+                    key,
+                    _unknown("order field", value[1:], list(ORDER_FIELDS)).replace(
+                        "unknown order field", "unknown @field"
+                    )
+                    + "; write @sales_rep, @follow_up or @owner",
+                )
+        elif value.startswith("#"):
+            if value[1:] not in robots:
+                add(
+                    key,
+                    _unknown("chat robot", value[1:], robots)
+                    + " (define it under [notify.webhooks])",
+                )
+        elif "@" in value:
+            return  # an e-mail address
+        elif value not in roles and value not in people:
+            add(
+                key,
+                _unknown("role or person", value, [*roles, *sorted(people)])
+                + " (people are listed under [roles] or [people])",
+            )
+
+    seen: set[str] = set()
+    for i, r in enumerate(config.rules):
+        at = f"rules[{i}]"
+        if r.id in seen:
+            add(f"{at}.id", f'duplicate rule id "{r.id}"; rule ids must be unique')
+        seen.add(r.id)
+        if not r.when.strip():
+            add(f"{at}.when", "empty condition")
+        for j, other in enumerate(r.inhibits):
+            if other not in ids:
+                add(f"{at}.inhibits[{j}]", _unknown("rule", other, ids))
+            elif other == r.id:
+                add(f"{at}.inhibits[{j}]", "a rule cannot inhibit itself")
+        for j, a in enumerate(r.actions):
+            for k, t in enumerate(a.notify or []):
+                target(f"{at}.actions[{j}].notify[{k}]", t)
+            if a.task is not None:
+                if a.task.role is not None and a.task.role not in roles:
+                    add(f"{at}.actions[{j}].task.role", _unknown("role", a.task.role, roles))
+                assignee = a.task.assignee or ""
+                if assignee.startswith("@") and assignee[1:] not in ("sales_rep", "follow_up"):
+                    add(
+                        f"{at}.actions[{j}].task.assignee",
+                        "use @sales_rep or @follow_up, or a name",
+                    )
+            if a.advance is not None and a.advance != "next" and a.advance not in stages:
+                add(f"{at}.actions[{j}].advance", _unknown("stage", a.advance, ["next", *stages]))
+        for j, step in enumerate(r.escalate):
+            for k, t in enumerate(step.notify):
+                target(f"{at}.escalate[{j}].notify[{k}]", t)
+            if j and step.after <= r.escalate[j - 1].after:
+                add(
+                    f"{at}.escalate[{j}].after",
+                    "escalation steps must come later one after another",
+                )
+    if any(not name.strip() for name in config.people):
+        add("people", "a person's key is empty")
+    return problems
 
 
 def _unknown(kind: str, value: str, known: list[str]) -> str:

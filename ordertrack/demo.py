@@ -2,8 +2,9 @@
 
 The day: import every export (orders move by what the files show, and by their stages'
 ``auto`` conditions) → the people who own the stages advance a few orders (one over
-100,000 through director approval, one that skips it, one stopped by a guard) → look at
-the order center. The rules and report engines add their steps as they land.
+100,000 through director approval, one that skips it, one stopped by a guard) → the
+alert sweep cron would run (rules fire, tasks and statuses are set, one digest per person
+is written to out/digests/: the demo has no mail server) → look at the order center.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ordertrack.config import CONFIG_FILE
 from ordertrack.errors import WorkspaceError
 
 if TYPE_CHECKING:
+    from ordertrack.alerts import SweepResult
     from ordertrack.flow import MoveResult
     from ordertrack.ingest import ImportResult
     from ordertrack.overview import StatusReport
@@ -55,6 +57,7 @@ class DemoResult:
     exports: Path
     imports: list[ImportResult] = field(default_factory=list)
     moves: list[DemoMove] = field(default_factory=list)
+    sweep: SweepResult | None = None
     status: StatusReport | None = None
 
 
@@ -96,6 +99,11 @@ def build_demo(directory: Path | str, *, force: bool = False) -> DemoResult:
     result = DemoResult(root=root, exports=exports)
     result.imports = import_files(ws, sorted(exports.iterdir()), ImportOptions(actor="demo"))
     result.moves = _advance_a_few(ws)
+    from ordertrack.alerts import run_sweep
+
+    # the cron job: rules evaluated, alerts opened, tasks made, one digest per person
+    # (no [notify.smtp] in the demo: the digests are written to out/digests/)
+    result.sweep = run_sweep(ws, notify=True, by="demo")
     result.status = status(ws)
     return result
 

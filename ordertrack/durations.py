@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer
 
 _UNITS = {
     "s": 1,
@@ -42,3 +45,17 @@ def format_duration(value: timedelta) -> str:
         if n:
             parts.append(f"{n}{unit}")
     return "".join(parts) or "0s"
+
+
+def _duration(value: Any) -> Any:
+    if isinstance(value, timedelta):
+        return value
+    return parse_duration(value if isinstance(value, str) else repr(value))
+
+
+#: A duration field of the configuration: written "2h", read as a timedelta.
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(_duration),
+    PlainSerializer(format_duration, return_type=str, when_used="json"),
+]

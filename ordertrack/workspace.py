@@ -73,9 +73,13 @@ class Workspace:
         return store
 
     def _open(self, read_only: bool, wait: float) -> Store:
-        return Store.open(
+        store = Store.open(
             self.db_path, read_only=read_only, wait=wait, timezone=self.timezone, now=self.now()
         )
+        warehouses = self.config.inventory.warehouses
+        if warehouses:  # the stock v_line_facts counts
+            store.con.execute("SET VARIABLE ot_warehouses = ?::VARCHAR[]", [warehouses])
+        return store
 
 
 def sla_hours(config: Config, sla: timedelta | None) -> float | None:
@@ -102,8 +106,11 @@ def sync_work_calendar(store: Store, config: Config, now: datetime) -> None:
 
 
 def _flow_rows(config: Config) -> list[tuple[object, ...]]:
+    # milestones: the stages [flow.on_import] moves shipped / delivered orders to
+    targets = config.flow.on_import.resolved(config.flow.stage_ids)
+    milestone = {targets[m]: m for m in ("shipped", "delivered") if targets.get(m)}
     return [
-        (s.id, i, s.label, s.owner, sla_hours(config, s.sla), s.when)
+        (s.id, i, s.label, s.owner, sla_hours(config, s.sla), s.when, milestone.get(s.id))
         for i, s in enumerate(config.flow.stages)
     ]
 
@@ -111,7 +118,8 @@ def _flow_rows(config: Config) -> list[tuple[object, ...]]:
 def flow_in_sync(store: Store, config: Config) -> bool:
     """Whether ``flow_stages`` mirrors the configured stages."""
     current = store.fetchall(
-        "SELECT stage_id, position, name, owner_role, sla_hours, condition FROM flow_stages "
+        "SELECT stage_id, position, name, owner_role, sla_hours, condition, milestone "
+        "FROM flow_stages "
         "ORDER BY position"
     )
     return [tuple(r) for r in current] == _flow_rows(config)
@@ -125,7 +133,11 @@ def sync_flow(store: Store, config: Config) -> None:
     with store.transaction() as con:
         con.execute("DELETE FROM flow_stages")
         if rows:
-            con.executemany("INSERT INTO flow_stages VALUES (?, ?, ?, ?, ?, ?)", rows)
+            con.executemany(
+                "INSERT INTO flow_stages (stage_id, position, name, owner_role, sla_hours, "
+                "condition, milestone) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
 
 
 def _keep_database_setting(old_config: Path, template: str) -> str:

@@ -237,7 +237,7 @@ def test_config_check_ok(invoke: Invoke, workspace: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(workspace)
     result = invoke("config", "check")
     assert result.exit_code == EXIT_OK, result.output
-    assert result.stdout == f"{workspace / CONFIG_FILE}: OK — 9 stages, 9 roles, 0 profiles\n"
+    assert result.stdout == f"{workspace / CONFIG_FILE}: OK — 9 stages, 10 roles, 6 rules, 0 profiles\n"
     assert result.stderr == ""
 
 
@@ -246,7 +246,7 @@ def test_config_check_declared_roles(invoke: Invoke, workspace: Path) -> None:
     set_config(workspace, 'owner = "warehouse"', 'owner = "packer"')
     result = invoke("config", "check", "-w", str(workspace))
     assert result.exit_code == EXIT_OK, result.output
-    assert "OK — 9 stages, 10 roles, 0 profiles" in result.stdout
+    assert "OK — 9 stages, 11 roles, 6 rules, 0 profiles" in result.stdout
 
 
 def test_config_show_json(invoke: Invoke, workspace: Path) -> None:

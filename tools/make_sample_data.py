@@ -1425,6 +1425,22 @@ def people_list(role: str) -> str:
     return "[\n" + "\n".join(items) + "\n]"
 
 
+def rules_block() -> str:
+    """The seed rules exactly as `ordertrack init --lang zh` writes them."""
+    template = (ROOT / "ordertrack" / "templates" / "ordertrack.zh.toml").read_text(encoding="utf-8")
+    start = template.index("# 规则(如果")
+    end = template.index("# 数据源配置")
+    return template[start:end].rstrip() + "\n"
+
+
+def people_block() -> str:
+    """[people]: each person's login, display name, e-mail, and the name the exports use."""
+    out = ["# 人员:登录名为键;订单中的业务员、跟单员写的是中文名(aliases),预警按此找到人。"]
+    for name, login, _role, _title in PEOPLE:
+        out.append(f'[people."{login}"]\nname = "{name}"\nemail = "{login}@example.com"\naliases = ["{name}"]')
+    return "\n".join(out) + "\n"
+
+
 def make_toml() -> str:
     stages_zh = "\n".join(f'"{zh}" = "{sid}"' for sid, zh in STAGES)
     return f'''# ordertrack.toml:演示数据(sample_data)的配置文件,{COMPANY}。
@@ -1453,6 +1469,7 @@ logistics = {people_list("logistics")}
 purchasing = {people_list("purchasing")}
 ceo = {people_list("ceo")}
 production = {people_list("production")}
+sales_director = ["majun"]     # 马骏 销售总监:预警的升级对象
 
 # 流程:每个订单按顺序经过以下环节。
 #   owner  负责该环节、可以把订单推进到下一环节的角色
@@ -1529,6 +1546,8 @@ owner = "finance"
 country = "CN"
 hours = ["09:00-12:00", "13:00-18:00"]
 
+{rules_block()}
+{people_block()}
 # 导入的文件显示订单已有进展时,自动把订单移到对应环节。
 [flow.on_import]
 shipped = "shipped"      # 已出库发货

@@ -63,13 +63,23 @@ def _root(
 
 
 # Command modules register themselves on import; they import the library lazily.
-from ordertrack.cli import config_cmd, data_cmd, flow_cmd, imports_cmd, workspace_cmd  # noqa: E402
+from ordertrack.cli import (  # noqa: E402
+    alerts_cmd,
+    config_cmd,
+    data_cmd,
+    flow_cmd,
+    imports_cmd,
+    workspace_cmd,
+)
 
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(imports_cmd.imports_app, name="imports")
 app.add_typer(imports_cmd.profile_app, name="profile")
 app.add_typer(flow_cmd.flow_app, name="flow")
 app.add_typer(flow_cmd.orders_app, name="orders")
+app.add_typer(alerts_cmd.alerts_app, name="alerts")
+app.add_typer(alerts_cmd.tasks_app, name="tasks")
+app.add_typer(alerts_cmd.outbox_app, name="outbox")
 workspace_cmd.register(app)
 data_cmd.register(app)
 imports_cmd.register(app)

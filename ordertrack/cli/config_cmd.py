@@ -25,7 +25,7 @@ def check(workspace: WorkspaceOpt = None) -> None:
         raise ConfigError(problems)
     console().print(
         f"{ws.config_path}: OK — {len(c.flow.stages)} stages, {len(c.roles)} roles, "
-        f"{len(c.profiles)} profiles",
+        f"{len(c.rules)} rules, {len(c.profiles)} profiles",
         markup=False,  # a path such as /data/[2026]/ws is text, not markup
         soft_wrap=True,  # one line, never broken inside the path
     )

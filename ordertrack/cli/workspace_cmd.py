@@ -162,7 +162,14 @@ def demo(
     for m in result.moves:
         out.print(f"— {m.why} (by {m.by}):", markup=False)
         render_moves(m.result)
-    out.print("\n[bold]3. Status[/bold] of the order center")
+    if result.sweep is not None:
+        from ordertrack.cli.alerts_cmd import render_sweep
+
+        out.print(
+            "\n[bold]3. Alert sweep[/bold] (what cron runs: `ordertrack alerts run --notify`)"
+        )
+        render_sweep(result.sweep)
+    out.print("\n[bold]4. Status[/bold] of the order center")
     if result.status is not None:
         render_status(result.status)
     ws = result.root
@@ -178,6 +185,9 @@ def demo(
         "ordertrack status",
         'ordertrack sql "SELECT stage, count(*) FROM v_order_facts GROUP BY ALL ORDER BY 2 DESC"',
         "ordertrack orders list --overdue",
+        "ordertrack alerts list --open",
+        "ordertrack tasks list --open",
+        "ordertrack alerts backtest --since 2026-05-01",
         "ordertrack orders show " + (result.moves[0].order_id if result.moves else "SO-2606-0100"),
         "ordertrack flow show --format mermaid",
         "ordertrack advance ORDER --by USER   # as one of the people in ordertrack.toml [roles]",

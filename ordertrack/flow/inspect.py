@@ -119,8 +119,8 @@ def show_order(ws: Workspace, order_id: str) -> OrderDetail:
         )
         alerts = as_dicts(
             con.execute(
-                "SELECT alert_id, rule_id, severity, state, first_fired_at, sku FROM alerts "
-                "WHERE order_id = ? AND state = 'firing' ORDER BY first_fired_at",
+                "SELECT alert_id, rule_id, severity, state, fired_at, sku FROM alerts "
+                "WHERE order_id = ? AND state = 'firing' ORDER BY fired_at",
                 [order_id],
             )
         )

@@ -25,6 +25,7 @@ from ordertrack.store.errors import busy_error, is_lock_conflict, translate
 MIGRATIONS: list[tuple[int, str]] = [
     (1, "m001_initial"),
     (2, "m002_calendar"),  # SQL owned by ordertrack.calendar (CALENDAR_SQL)
+    (3, "m003_alerts"),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

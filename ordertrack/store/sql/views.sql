@@ -5,44 +5,67 @@
 CREATE OR REPLACE VIEW v_now AS
 SELECT coalesce(getvariable('ot_now')::TIMESTAMPTZ, current_timestamp) AS now;
 
--- v_line_facts: one row per order line with the stock of its SKU (summed over warehouses).
--- Open lines (order open, nothing shipped yet) take the available stock in promise order
--- (earliest promised date first); a line is short when the stock runs out before it.
+-- v_line_facts: one row per order line with the stock of its SKU (summed over the
+-- warehouses [inventory] warehouses lists, else all). Open lines (order open, nothing
+-- shipped yet) take the available stock in promise order (earliest promised date first);
+-- a line is short when the stock runs out before it. Closed lines take nothing.
 CREATE OR REPLACE VIEW v_line_facts AS
 WITH stock AS (
     SELECT sku,
            sum(coalesce(on_hand, available, 0)) AS on_hand,
            sum(coalesce(reserved, 0)) AS reserved,
            sum(coalesce(available, coalesce(on_hand, 0) - coalesce(reserved, 0))) AS available
-    FROM inventory GROUP BY sku
+    FROM inventory
+    WHERE getvariable('ot_warehouses') IS NULL
+       OR list_contains(getvariable('ot_warehouses')::VARCHAR[], warehouse)
+    GROUP BY sku
 ),
 shipped AS (SELECT DISTINCT order_id FROM shipments WHERE shipped_at IS NOT NULL),
+first_stage AS (SELECT stage_id FROM flow_stages ORDER BY position LIMIT 1),
 lines AS (
-    SELECT l.*, o.promised_date, o.order_date,
+    SELECT l.*, o.promised_date, o.planned_ship_date, o.order_date, o.customer, o.sales_rep,
+           coalesce(o.follow_up, o.sales_rep) AS follow_up, o.status, o.state,
+           coalesce(o.stage, (SELECT stage_id FROM first_stage)) AS stage,
            o.state = 'open' AND s.order_id IS NULL AS is_open
     FROM order_lines l
     JOIN orders o USING (order_id)
     LEFT JOIN shipped s USING (order_id)
 ),
 alloc AS (
-    SELECT l.*, st.on_hand, st.reserved, st.available,
-           sum(CASE WHEN l.is_open THEN coalesce(l.qty, 0) ELSE 0 END) OVER (
+    -- the running demand is a window over open lines only: closed history costs nothing
+    SELECT l.*, sum(coalesce(l.qty, 0)) OVER (
                PARTITION BY l.sku
                ORDER BY l.promised_date NULLS LAST, l.order_date, l.order_id, l.line_no
                ROWS UNBOUNDED PRECEDING) AS open_demand_to_here
-    FROM lines l LEFT JOIN stock st USING (sku)
+    FROM lines l WHERE l.is_open
+    UNION ALL
+    SELECT l.*, NULL::DECIMAL(38,3) AS open_demand_to_here FROM lines l WHERE NOT l.is_open
 )
-SELECT order_id, line_no, sku, description, qty, unit_price, amount, warehouse, bin,
-       reserved_qty, on_hand, reserved, available, is_open, open_demand_to_here,
-       CASE WHEN is_open
-            THEN least(coalesce(qty, 0), greatest(open_demand_to_here - coalesce(available, 0), 0))
+SELECT a.order_id, a.line_no, a.sku, a.description, a.qty, a.unit_price, a.amount, a.warehouse,
+       a.bin, a.reserved_qty, st.on_hand, st.reserved, st.available, a.is_open,
+       a.open_demand_to_here,
+       CASE WHEN a.is_open
+            THEN least(coalesce(a.qty, 0),
+                       greatest(a.open_demand_to_here - coalesce(st.available, 0), 0))
             ELSE 0 END AS shortage_qty,
-       is_open AND open_demand_to_here > coalesce(available, 0) AS is_short
-FROM alloc;
+       coalesce(a.is_open AND a.open_demand_to_here > coalesce(st.available, 0), false) AS is_short,
+       a.customer, a.sales_rep, a.follow_up, a.promised_date, a.planned_ship_date, a.stage,
+       a.state, a.status,
+       (SELECT now FROM v_now) AS as_of
+FROM alloc a LEFT JOIN stock st USING (sku);
 
+-- v_order_facts: one row per order: what rules, reports and guards look at.
+-- Projected dates: now + what is left of the current stage + the stages still to come,
+-- each at the [alerts] projection percentile of past stays (stage_forecast, per customer
+-- segment where there is enough history), weighted by how often orders pass them.
 CREATE OR REPLACE VIEW v_order_facts AS
 WITH n AS (SELECT now FROM v_now),
 first_stage AS (SELECT stage_id FROM flow_stages ORDER BY position LIMIT 1),
+milestones AS (
+    SELECT min(position) FILTER (WHERE milestone = 'shipped') AS ship_pos,
+           min(position) FILTER (WHERE milestone = 'delivered') AS delivery_pos
+    FROM flow_stages
+),
 base AS (
     -- an order the flow has not moved yet is in the first stage since it was imported
     SELECT o.* REPLACE (coalesce(o.stage, (SELECT stage_id FROM first_stage)) AS stage,
@@ -72,7 +95,8 @@ SELECT o.order_id, o.customer, o.customer_id, c.segment, c.credit_limit,
                 THEN coalesce(o.amount, lines.lines_amount, 0) - coalesce(pay.paid_amount, 0)
                 ELSE 0 END)
            OVER (PARTITION BY coalesce(o.customer_id, o.customer)) AS customer_open_amount,
-       o.stage, fs.name AS stage_name, fs.owner_role, o.stage_entered_at,
+       o.stage, fs.name AS stage_name, fs.position AS stage_position, fs.owner_role,
+       o.stage_entered_at,
        date_diff('second', o.stage_entered_at, n.now) / 3600.0 AS stage_hours,
        -- business hours when [calendar] is set, else the same as stage_hours
        business_hours_between(o.stage_entered_at, n.now) AS stage_business_hours,
@@ -85,15 +109,35 @@ SELECT o.order_id, o.customer, o.customer_id, c.segment, c.credit_limit,
        coalesce(ship.shipment_count, 0) AS shipment_count, ship.shipment_status,
        ship.shipped_at, ship.delivered_at, ship.freight_cost, coalesce(ship.expedited, false) AS expedited,
        inv.invoiced_amount, pay.paid_amount,
+       -- still to ship / deliver: nothing recorded and the flow not yet at that milestone
+       ship.shipped_at IS NULL AND coalesce(fs.position < m.ship_pos, true) AS before_shipped,
+       ship.delivered_at IS NULL AND coalesce(fs.position < m.delivery_pos, true) AS before_delivered,
+       CASE WHEN ship.shipped_at IS NOT NULL THEN ship.shipped_at::DATE
+            WHEN coalesce(fs.position < m.ship_pos, false) THEN
+                (n.now + to_seconds(round(3600 * (
+                    greatest(coalesce(f1.hours, f0.hours)
+                             - date_diff('second', o.stage_entered_at, n.now) / 3600.0, 0)
+                    + coalesce(f1.to_ship_hours, f0.to_ship_hours)))::BIGINT))::DATE
+       END AS projected_ship_date,
+       CASE WHEN ship.delivered_at IS NOT NULL THEN ship.delivered_at::DATE
+            WHEN coalesce(fs.position < m.delivery_pos, false) THEN
+                (n.now + to_seconds(round(3600 * (
+                    greatest(coalesce(f1.hours, f0.hours)
+                             - date_diff('second', o.stage_entered_at, n.now) / 3600.0, 0)
+                    + coalesce(f1.to_delivery_hours, f0.to_delivery_hours)))::BIGINT))::DATE
+       END AS projected_delivery_date,
        n.now AS as_of
 FROM base o
 CROSS JOIN n
+CROSS JOIN milestones m
 LEFT JOIN flow_stages fs ON fs.stage_id = o.stage
 LEFT JOIN customers c ON c.customer_id = o.customer_id
 LEFT JOIN lines USING (order_id)
 LEFT JOIN ship USING (order_id)
 LEFT JOIN inv USING (order_id)
-LEFT JOIN pay USING (order_id);
+LEFT JOIN pay USING (order_id)
+LEFT JOIN stage_forecast f0 ON f0.stage_id = o.stage AND f0.segment = '*'
+LEFT JOIN stage_forecast f1 ON f1.stage_id = o.stage AND f1.segment = c.segment;
 
 CREATE OR REPLACE VIEW v_stage_durations AS
 SELECT e.order_id, e.to_stage AS stage, e.event_at AS entered_at,
