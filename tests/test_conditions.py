@@ -156,7 +156,9 @@ def test_line_conditions_are_checked_against_line_facts(expr: str) -> None:
 def test_the_view_decides_which_columns_exist() -> None:
     check_condition("sku = 'A1'", view="v_line_facts")
     assert refusal("sku = 'A1'").startswith('unknown column "sku"')
-    assert refusal("stage_hours > 1", view="v_line_facts").startswith('unknown column "stage_hours"')
+    assert refusal("stage_hours > 1", view="v_line_facts").startswith(
+        'unknown column "stage_hours"'
+    )
 
 
 def test_the_workspace_connection_stays_usable(db: duckdb.DuckDBPyConnection) -> None:

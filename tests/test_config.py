@@ -237,7 +237,10 @@ def test_config_check_ok(invoke: Invoke, workspace: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(workspace)
     result = invoke("config", "check")
     assert result.exit_code == EXIT_OK, result.output
-    assert result.stdout == f"{workspace / CONFIG_FILE}: OK — 9 stages, 10 roles, 6 rules, 0 profiles\n"
+    assert (
+        result.stdout
+        == f"{workspace / CONFIG_FILE}: OK — 9 stages, 10 roles, 6 rules, 0 profiles\n"
+    )
     assert result.stderr == ""
 
 

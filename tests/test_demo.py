@@ -15,7 +15,8 @@ def test_demo_builds_a_workspace_and_runs_a_day(invoke: Invoke, tmp_path: Path) 
     result = invoke("demo", str(tmp_path / "demo"))
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "1. Import" in out and "2. Advance" in out and "3. Status" in out
+    for step in ("1. Import", "2. Advance", "3. Alert sweep", "4. Status"):
+        assert step in out, step
     root = tmp_path / "demo"
     assert (root / MARKER).is_file()
     con = duckdb.connect(str(root / "ordertrack.duckdb"), read_only=True)
@@ -37,6 +38,21 @@ def test_demo_builds_a_workspace_and_runs_a_day(invoke: Invoke, tmp_path: Path) 
         # the auto condition (finance approval within credit) moved orders by itself
         auto = con.execute("SELECT count(*) FROM stage_events WHERE via = 'auto'").fetchall()
         assert auto[0][0] > 0
+        # the sweep: every seed rule fired, and each digest went to a file (no mail server)
+        fired = {r for (r,) in con.execute("SELECT DISTINCT rule_id FROM alerts").fetchall()}
+        assert {
+            "business_review_overdue",
+            "stock_short",
+            "ship_date_reached",
+            "carrier_exception",
+            "projected_late",
+        } <= fired
+        files = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'sent') FROM outbox "
+            "WHERE channel = 'file'"
+        ).fetchone()
+        assert files is not None and files[0] > 0 and files[0] == files[1]
+        assert len(list((root / "out" / "digests").rglob("*.html"))) == files[0]
     finally:
         con.close()
     assert list((root / "out" / "picklists").glob("出库单_*.xlsx"))

@@ -738,7 +738,9 @@ def test_brackets_in_paths_are_printed(invoke: Invoke, tmp_path: Path) -> None:
     ws = (tmp_path / "[2026] ws").resolve()
     assert result.stdout.splitlines()[0] == f"Created workspace {ws}"
     check = invoke("config", "check", "-w", str(ws))
-    assert check.stdout == f"{ws / 'ordertrack.toml'}: OK — 9 stages, 10 roles, 6 rules, 0 profiles\n"
+    assert (
+        check.stdout == f"{ws / 'ordertrack.toml'}: OK — 9 stages, 10 roles, 6 rules, 0 profiles\n"
+    )
     status = invoke("status", "-w", str(ws))
     assert status.exit_code == EXIT_OK, status.output
     assert status.stdout.splitlines()[0].rstrip() == f"Workspace    {ws}"

@@ -68,7 +68,11 @@ def test_new_database_is_migrated(tmp_path: Path) -> None:
     with Store.open(path, create=True) as store:
         assert store.schema_version() == SCHEMA_VERSION == MIGRATIONS[-1][0]
         rows = store.fetchall("SELECT version, name, applied_at FROM schema_version")
-    assert [(v, n) for v, n, _ in rows] == [(1, "m001_initial"), (2, "m002_calendar"), (3, "m003_alerts")]
+    assert [(v, n) for v, n, _ in rows] == [
+        (1, "m001_initial"),
+        (2, "m002_calendar"),
+        (3, "m003_alerts"),
+    ]
     assert rows[0][2] is not None
 
 

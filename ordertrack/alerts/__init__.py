@@ -150,6 +150,7 @@ def run_sweep(
                 queued, warnings = queue_digests(
                     con, config, rules, now, sweep_id, config.workspace.name
                 )
+            # the stage statistics are a cache of the history: refreshing them is not news
             changed = bool(
                 any(life.values())
                 or report.tasks
@@ -157,7 +158,6 @@ def run_sweep(
                 or report.moved
                 or escalated
                 or queued
-                or refreshed
             )
             result = SweepResult(
                 sweep_id=sweep_id,
@@ -191,7 +191,7 @@ def run_sweep(
                         "escalated": escalated,
                     },
                 )
-            con.execute("ROLLBACK" if dry_run or not changed else "COMMIT")
+            con.execute("ROLLBACK" if dry_run or not (changed or refreshed) else "COMMIT")
         except BaseException:
             with contextlib.suppress(duckdb.Error):
                 con.execute("ROLLBACK")
@@ -337,10 +337,22 @@ def ack(
         alert = _alert(con, alert_id)
         if alert["state"] == "resolved":
             raise UserError(f"alert {alert_id} is already resolved ({alert['resolved_reason']})")
-        con.execute(
-            "UPDATE alerts SET acked_at = ?, acked_by = ?, ack_note = ? WHERE alert_id = ?",
-            [now, actor, note, alert_id],
-        )
+        if alert["acked_at"] is not None:
+            if not note:
+                raise UserError(
+                    f"alert {alert_id} was already acknowledged by {alert['acked_by']} "
+                    f"at {alert['acked_at']:%Y-%m-%d %H:%M}",
+                    hint="Add --note to record something more; the first note is kept.",
+                )
+            con.execute(
+                "UPDATE alerts SET ack_note = concat_ws(' | ', ack_note, ?) WHERE alert_id = ?",
+                [f"{actor}: {note}", alert_id],
+            )
+        else:
+            con.execute(
+                "UPDATE alerts SET acked_at = ?, acked_by = ?, ack_note = ? WHERE alert_id = ?",
+                [now, actor, note, alert_id],
+            )
         audit(con, now, actor, "alerts ack", {"alert_id": alert_id, "note": note}, {})
         return _alert(con, alert_id)
 
@@ -409,10 +421,12 @@ def list_tasks(
     if mine:
         me = _actor(by)
         roles = ws.config.roles_of(me)
+        names = _names_of(ws, me)
         where.append(
-            "(lower(assignee) = lower(?) OR (assignee IS NULL AND role IN (SELECT unnest(?::VARCHAR[]))))"
+            "(lower(assignee) IN (SELECT unnest(?::VARCHAR[])) "
+            "OR (assignee IS NULL AND role IN (SELECT unnest(?::VARCHAR[]))))"
         )
-        params += [me, roles]
+        params += [names, roles]
     sql = (
         f"SELECT {', '.join(_TASK_COLUMNS)} FROM tasks WHERE {' AND '.join(where)} "
         "ORDER BY state = 'done', due_at NULLS LAST, task_id"
@@ -422,6 +436,19 @@ def list_tasks(
     with ws.connect(read_only=True) as store:
         rows = store.fetchall(sql, params)
     return [dict(zip(_TASK_COLUMNS, r, strict=True)) for r in rows]
+
+
+def _names_of(ws: Workspace, who: str) -> list[str]:
+    """Every way ``who`` is written (lower case): the login, and the key, e-mail and
+    aliases of the [people] entry it matches (a task assigned with @sales_rep carries the
+    name as the exports spell it, e.g. 陈静, while the login is chenjing)."""
+    me = who.strip().lower()
+    names = {me}
+    for key, person in ws.config.people.items():
+        spellings = {x.strip().lower() for x in (key, person.email, *person.aliases) if x}
+        if me in spellings:
+            names |= spellings
+    return sorted(names)
 
 
 def _task(con: Any, task_id: int) -> dict[str, Any]:

@@ -111,7 +111,16 @@ def backtest(
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _bt_first (rule_id VARCHAR, order_id VARCHAR, sku VARCHAR, first_day DATE)"
         )
-        has_history = bool(con.execute("SELECT count(*) FROM inventory_history").fetchone()[0])  # type: ignore[index]
+        first_row = con.execute("SELECT min(as_of) FROM inventory_history").fetchone()
+        first_snapshot = first_row[0] if first_row else None
+        has_history = first_snapshot is not None
+        # projected dates: the stage statistics as of now, in a temp table (read-only here)
+        from ordertrack.alerts.forecast import refresh_forecast
+
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE stage_forecast AS SELECT * FROM stage_forecast LIMIT 0"
+        )
+        refresh_forecast(con, config, now, force=True, record=False)
         for n in range(days):
             day = since + timedelta(days=n)
             at = datetime.combine(day, time(23, 59, 59), tz)
@@ -124,7 +133,7 @@ def backtest(
                 "AND f.order_id = h.order_id AND f.sku IS NOT DISTINCT FROM h.sku)",
                 [day],
             )
-        for t in ("orders", "shipments", "invoices", "payments", "inventory"):
+        for t in ("orders", "shipments", "invoices", "payments", "inventory", "stage_forecast"):
             con.execute(f"DROP TABLE IF EXISTS temp.{t}")
         con.execute("SET VARIABLE ot_now = ?::TIMESTAMPTZ", [now])
         _outcomes(con, delivered_stage[0] if delivered_stage else None, now)
@@ -141,6 +150,11 @@ def backtest(
         "statuses (e.g. carrier exceptions) are the shipments' current ones, and order lines "
         "and projected stage times are today's: rules on them look a little better than they were",
     ]
+    if first_snapshot is not None and first_snapshot > since:
+        report.notes.append(
+            f"the first inventory snapshot is of {first_snapshot}: days before it were replayed "
+            "against today's stock"
+        )
     if not has_history:
         report.notes.append(
             "no inventory history (imports of inventory files keep one snapshot per day): "
@@ -151,16 +165,19 @@ def backtest(
 
 def _shadow(con: Any, at: datetime, final_stage: str | None, has_history: bool) -> None:
     """Temp tables with the order center as it stood at ``at`` (they shadow the real ones)."""
+    from ordertrack.alerts.sweep import real_tables
+
+    db = real_tables(con)
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE orders AS
         WITH moves AS (
             SELECT order_id, arg_max(to_stage, (event_at, event_id)) AS stage, max(event_at) AS entered
-            FROM main.stage_events WHERE kind = 'move' AND event_at <= $at GROUP BY order_id
+            FROM {db}.stage_events WHERE kind = 'move' AND event_at <= $at GROUP BY order_id
         ),
         states AS (
             SELECT order_id, arg_max(kind, (event_at, event_id)) AS kind
-            FROM main.stage_events WHERE kind IN ('hold', 'resume', 'cancel', 'reopen')
+            FROM {db}.stage_events WHERE kind IN ('hold', 'resume', 'cancel', 'reopen')
               AND event_at <= $at GROUP BY order_id
         )
         SELECT o.* REPLACE (
@@ -172,7 +189,7 @@ def _shadow(con: Any, at: datetime, final_stage: str | None, has_history: bool) 
                         WHEN o.state = 'cancelled' AND s.kind IS NULL
                              AND o.updated_at <= $at THEN 'cancelled'
                         ELSE 'open' END AS state)
-        FROM main.orders o
+        FROM {db}.orders o
         LEFT JOIN moves m USING (order_id)
         LEFT JOIN states s USING (order_id)
         WHERE coalesce(o.order_date::TIMESTAMPTZ, m.entered) <= $at
@@ -180,32 +197,34 @@ def _shadow(con: Any, at: datetime, final_stage: str | None, has_history: bool) 
         {"at": at, "final": final_stage},
     )
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE shipments AS
         SELECT s.* REPLACE (
                    CASE WHEN s.delivered_at > $at THEN NULL ELSE s.delivered_at END AS delivered_at,
                    CASE WHEN s.delivered_at > $at THEN 'in_transit' ELSE s.status END AS status)
-        FROM main.shipments s WHERE s.shipped_at <= $at
+        FROM {db}.shipments s WHERE s.shipped_at <= $at
         """,
         {"at": at},
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE invoices AS SELECT * FROM main.invoices WHERE invoice_date <= $day",
+        f"CREATE OR REPLACE TEMP TABLE invoices AS SELECT * FROM {db}.invoices WHERE invoice_date <= $day",
         {"day": at.date()},
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE payments AS SELECT * FROM main.payments WHERE paid_date <= $day",
+        f"CREATE OR REPLACE TEMP TABLE payments AS SELECT * FROM {db}.payments WHERE paid_date <= $day",
         {"day": at.date()},
     )
     if has_history:
         con.execute(
-            """
+            f"""
             CREATE OR REPLACE TEMP TABLE inventory AS
-            WITH snap AS (SELECT max(as_of) AS d FROM main.inventory_history WHERE as_of <= $day)
+            WITH snap AS (SELECT max(as_of) AS d FROM {db}.inventory_history WHERE as_of <= $day)
             SELECT i.* REPLACE (h.on_hand AS on_hand, h.reserved AS reserved, NULL::DECIMAL(18,3) AS available)
-            FROM main.inventory i
-            JOIN main.inventory_history h ON h.sku = i.sku AND h.warehouse = i.warehouse
+            FROM {db}.inventory i
+            JOIN {db}.inventory_history h ON h.sku = i.sku AND h.warehouse = i.warehouse
             WHERE h.as_of = (SELECT d FROM snap)
+            UNION ALL   -- before the first snapshot: today's stock (said in the report)
+            SELECT i.* FROM {db}.inventory i WHERE (SELECT d FROM snap) IS NULL
             """,
             {"day": at.date()},
         )

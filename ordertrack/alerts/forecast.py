@@ -29,7 +29,11 @@ SAMPLE_ORDERS = 50_000
 
 
 def _key(con: duckdb.DuckDBPyConnection, config: Config, now: datetime) -> str:
-    row = con.execute("SELECT count(*), max(event_id) FROM stage_events").fetchone()
+    # the moves recorded (not holds or notes), the settings and the flow: the window
+    # slides with the moves that arrive, so a day without moves needs no new figures
+    row = con.execute(
+        "SELECT count(*), max(event_id) FROM stage_events WHERE kind = 'move'"
+    ).fetchone()
     a = config.alerts
     parts = (
         row,
@@ -37,17 +41,23 @@ def _key(con: duckdb.DuckDBPyConnection, config: Config, now: datetime) -> str:
         a.projection_window,
         a.projection_min_samples,
         config.flow.stage_ids,
-        now.date().isoformat(),
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def refresh_forecast(
-    con: duckdb.DuckDBPyConnection, config: Config, now: datetime, *, force: bool = False
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    now: datetime,
+    *,
+    force: bool = False,
+    record: bool = True,
 ) -> bool:
     """Recompute ``stage_forecast`` if stale. Runs in the caller's transaction.
 
-    Returns whether it was recomputed.
+    ``record``: remember what it was computed from (in ``meta``) so the next call knows it
+    is fresh. The backtest fills a temp ``stage_forecast`` on a read-only connection and
+    records nothing. Returns whether it was recomputed.
     """
     key = _key(con, config, now)
     row = con.execute("SELECT value FROM meta WHERE key = 'forecast_key'").fetchone()
@@ -143,7 +153,8 @@ def refresh_forecast(
         "INSERT INTO stage_forecast SELECT stage_id, segment, samples, visit_share, hours, "
         "to_ship_hours, to_delivery_hours FROM _fc"
     )
-    con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('forecast_key', ?)", [key])
+    if record:
+        con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('forecast_key', ?)", [key])
     con.execute("DROP TABLE _stays")
     con.execute("DROP TABLE _fc")
     return True

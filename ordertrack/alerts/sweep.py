@@ -107,8 +107,10 @@ def rule_select(r: Rule) -> str:
     )
 
 
-#: Tables the views read that hold rows per order: shadowed by their live orders' rows.
-_PER_ORDER = ("order_lines", "shipments", "invoices", "payments")
+#: Tables the views aggregate per order: shadowed by their live orders' rows. Not
+#: order_lines: the views inner-join them to (the shadowed) orders already, which filters
+#: them as fast as a copy would.
+_PER_ORDER = ("shipments", "invoices", "payments")
 
 
 def _shadow_live(con: duckdb.DuckDBPyConnection) -> None:
@@ -121,15 +123,27 @@ def _shadow_live(con: duckdb.DuckDBPyConnection) -> None:
     first, so the views run unchanged; every column they give for a live order is the
     same (the per-customer exposure and the stock allocation count live orders only).
     """
+    db = real_tables(con)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE orders AS SELECT * REPLACE (NULL::JSON AS attrs) "
-        "FROM main.orders WHERE state IN ('open', 'on_hold')"
+        f"FROM {db}.orders WHERE state IN ('open', 'on_hold')"
     )
     for table in _PER_ORDER:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * REPLACE (NULL::JSON AS attrs) "
-            f"FROM main.{table} WHERE order_id IN (SELECT order_id FROM temp.orders)"
+            f"FROM {db}.{table} WHERE order_id IN (SELECT order_id FROM temp.orders)"
         )
+
+
+def real_tables(con: duckdb.DuckDBPyConnection) -> str:
+    """The qualified schema of the database file's own tables, e.g. ``"ordertrack".main``.
+
+    ``main.orders`` is not enough once a temp table shadows ``orders``: the temp schema
+    is ``temp.main``, so an unqualified ``main`` finds the shadow.
+    """
+    row = con.execute("SELECT current_database()").fetchone()
+    assert row is not None
+    return '"' + str(row[0]).replace('"', '""') + '".main'
 
 
 def _drop_shadows(con: duckdb.DuckDBPyConnection) -> None:
@@ -309,17 +323,18 @@ def apply_lifecycle(con: duckdb.DuckDBPyConnection, now: datetime, sweep_id: int
             {"now": now, "sweep": sweep_id},
         )
     # a rule's severity edited in the config: its open alerts follow
-    con.execute(
+    row = con.execute(
         "UPDATE alerts SET severity = r.severity FROM _rules r "
         "WHERE alerts.rule_id = r.rule_id AND alerts.state IN ('pending', 'firing') "
         "AND alerts.severity <> r.severity"
-    )
+    ).fetchone()
+    regraded = int(row[0]) if row else 0
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _fired AS SELECT alert_id, alert_key, rule_id, order_id, sku "
         "FROM alerts WHERE sweep_id = ?",
         [sweep_id],
     )
-    return {"opened": opened, "promoted": promoted, "resolved": resolved}
+    return {"opened": opened, "promoted": promoted, "resolved": resolved, "regraded": regraded}
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -468,17 +483,19 @@ def _create_tasks(con: duckdb.DuckDBPyConnection, r: Rule, j: int, now: datetime
 
 
 def _claim(con: duckdb.DuckDBPyConnection, r: Rule) -> int:
-    """``_now_changed``: this rule's fired orders not changed yet in this sweep (claimed now).
-    Returns how many were skipped because an earlier rule changed them."""
+    """``_now_changed``: this rule's fired orders no *other* rule changed in this sweep (a
+    rule's own actions all apply: its status, then its move). Returns how many were
+    skipped because an earlier rule changed them."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _now_changed AS SELECT DISTINCT order_id FROM _fired "
-        "WHERE rule_id = ? AND order_id NOT IN (SELECT order_id FROM _changed)",
-        [r.id],
+        "WHERE rule_id = $rule AND order_id NOT IN "
+        "(SELECT order_id FROM _changed WHERE rule_id <> $rule)",
+        {"rule": r.id},
     )
     row = con.execute(
-        "SELECT count(DISTINCT order_id) FROM _fired WHERE rule_id = ? "
-        "AND order_id IN (SELECT order_id FROM _changed)",
-        [r.id],
+        "SELECT count(DISTINCT order_id) FROM _fired WHERE rule_id = $rule "
+        "AND order_id IN (SELECT order_id FROM _changed WHERE rule_id <> $rule)",
+        {"rule": r.id},
     ).fetchone()
     return int(row[0]) if row else 0
 
@@ -552,7 +569,9 @@ def escalate(
             f"""
             UPDATE alerts SET escalation_level = lv.level
             FROM (SELECT alert_id, {level} AS level FROM alerts
-                  WHERE rule_id = $rule AND state = 'firing' AND acked_at IS NULL) lv
+                  WHERE rule_id = $rule AND state = 'firing' AND acked_at IS NULL
+                    -- orders on hold are frozen: their alerts do not climb either
+                    AND order_id NOT IN (SELECT order_id FROM orders WHERE state = 'on_hold')) lv
             WHERE alerts.alert_id = lv.alert_id AND lv.level > alerts.escalation_level
             """,
             {"now": now, "rule": r.id},

@@ -44,8 +44,8 @@ def alerts_run(
         str | None,
         typer.Option(
             "--fail-on",
-            help="Exit 1 when unacknowledged alerts of this severity or higher are firing: "
-            "warning or critical.",
+            help="Exit 1 when alerts of this severity or higher are firing, not acknowledged "
+            "and not snoozed: warning or critical.",
         ),
     ] = None,
     quiet: Annotated[
@@ -116,7 +116,10 @@ def render_sweep(result: SweepResult) -> None:
     if any(done):
         out.print("Actions: " + "; ".join(d for d in done if d))
     for r in a.refused[:10]:
-        out.print(f"  move refused: {r.get('order_id')} ({r.get('rule')}): {r.get('reason')}")
+        out.print(
+            f"  move refused: {r.get('order_id')} ({r.get('rule')}): {r.get('reason')}",
+            markup=False,
+        )
     if len(a.refused) > 10:
         out.print(f"  … and {len(a.refused) - 10:,} more refused moves")
     if result.notify:
@@ -127,7 +130,11 @@ def render_sweep(result: SweepResult) -> None:
             from pathlib import Path
 
             folders = sorted({str(Path(d.path).parent) for d in files if d.path})
-            out.print(f"  {len(files)} digest(s) written to {', '.join(folders)}", markup=False)
+            out.print(
+                f"  {len(files)} digest(s) written to {', '.join(folders)}",
+                markup=False,
+                soft_wrap=True,
+            )
         for d in result.deliveries:
             if d.path is None or d.error is not None:
                 state = d.status if d.error is None else f"{d.status}: {d.error}"
@@ -144,13 +151,19 @@ def render_sweep(result: SweepResult) -> None:
 def _print_problems(result: SweepResult) -> None:
     err = console(stderr=True)
     for w in result.warnings:
-        err.print(f"Warning: {w}")
+        err.print(f"Warning: {w}", markup=False)
     for d in result.deliveries:
         if d.error is not None:
-            err.print(f"Warning: message {d.message_id} to {d.recipient} not sent: {d.error}")
+            err.print(
+                f"Warning: message {d.message_id} to {d.recipient} not sent: {d.error}",
+                markup=False,
+            )
     for c in result.commands:
         if c.error is not None:
-            err.print(f"Warning: rule {c.rule_id}: command {' '.join(c.argv)} failed: {c.error}")
+            err.print(
+                f"Warning: rule {c.rule_id}: command {' '.join(c.argv)} failed: {c.error}",
+                markup=False,
+            )
 
 
 @alerts_app.command("list")
@@ -312,6 +325,7 @@ def alerts_backtest(
             "rule": r.rule_id,
             "fired": f"{r.fired:,}",
             "orders": f"{r.orders:,}",
+            "promise passed": f"{r.known:,}",
             "ended late": f"{r.true_positives:,}",
             "precision": "" if r.precision is None else f"{r.precision:.0%}",
             "recall": "" if r.recall is None else f"{r.recall:.0%}",
@@ -321,7 +335,7 @@ def alerts_backtest(
     ]
     _table(rows)
     for note in report.notes:
-        out.print(f"Note: {note}")
+        out.print(f"Note: {note}", markup=False)
 
 
 # -- tasks ----------------------------------------------------------------------------------------
