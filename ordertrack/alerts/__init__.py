@@ -316,13 +316,19 @@ def list_alerts(
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-def _alert(con: Any, alert_id: int) -> dict[str, Any]:
+def _one(con: Any, table: str, key: str, value: int, columns: tuple[str, ...]) -> dict[str, Any]:
+    """One alert or task by id, as a dict; NotFound naming the command that lists them."""
     row = con.execute(
-        f"SELECT {', '.join(_ALERT_COLUMNS)} FROM alerts WHERE alert_id = ?", [alert_id]
+        f"SELECT {', '.join(columns)} FROM {table} WHERE {key} = ?", [value]
     ).fetchone()
     if row is None:
-        raise NotFound(f"no alert {alert_id}", hint="`ordertrack alerts list` shows them.")
-    return dict(zip(_ALERT_COLUMNS, row, strict=True))
+        what = table.rstrip("s")
+        raise NotFound(f"no {what} {value}", hint=f"`ordertrack {table} list` shows them.")
+    return dict(zip(columns, row, strict=True))
+
+
+def _alert(con: Any, alert_id: int) -> dict[str, Any]:
+    return _one(con, "alerts", "alert_id", alert_id, _ALERT_COLUMNS)
 
 
 def ack(
@@ -452,12 +458,7 @@ def _names_of(ws: Workspace, who: str) -> list[str]:
 
 
 def _task(con: Any, task_id: int) -> dict[str, Any]:
-    row = con.execute(
-        f"SELECT {', '.join(_TASK_COLUMNS)} FROM tasks WHERE task_id = ?", [task_id]
-    ).fetchone()
-    if row is None:
-        raise NotFound(f"no task {task_id}", hint="`ordertrack tasks list` shows them.")
-    return dict(zip(_TASK_COLUMNS, row, strict=True))
+    return _one(con, "tasks", "task_id", task_id, _TASK_COLUMNS)
 
 
 def complete_task(

@@ -25,8 +25,8 @@ from typing import Any
 import duckdb
 
 from ordertrack.alerts.settings import ORDER_FIELDS, Rule
-from ordertrack.alerts.sweep import lit
 from ordertrack.config import Config
+from ordertrack.store.text import lit
 
 __all__ = ["Queued", "queue_digests"]
 

@@ -38,19 +38,9 @@ import duckdb
 from ordertrack.alerts.settings import Rule
 from ordertrack.config import Config
 from ordertrack.errors import ConfigError, Problem
+from ordertrack.store.text import lit
 
 __all__ = ["ActionReport", "RuleCounts", "apply_lifecycle", "evaluate", "lit"]
-
-
-def lit(value: Any) -> str:
-    """A SQL literal for a config value (the config is trusted text, still quoted safely)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 @dataclass

@@ -47,6 +47,10 @@ WaitOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+ByOpt = Annotated[
+    str | None,
+    typer.Option("--by", help="Who does it (default: ORDERTRACK_USER, else the OS login)."),
+]
 
 
 def open_ws(workspace: Path | None, wait: float = 0.0) -> Workspace:
@@ -115,3 +119,20 @@ def cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"
     return str(value)
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    """Rows as a table (column names from the first row); "(nothing)" when there are none.
+    Cells are text, never markup."""
+    from rich.table import Table
+    from rich.text import Text
+
+    if not rows:
+        console().print("(nothing)")
+        return
+    table = Table()
+    for name in rows[0]:
+        table.add_column(name, overflow="fold")
+    for r in rows:
+        table.add_row(*(Text(cell(v)) for v in r.values()))
+    console().print(table)

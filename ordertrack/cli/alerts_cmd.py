@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ordertrack.cli._common import (
+    ByOpt,
     JsonOpt,
     WaitOpt,
     WorkspaceOpt,
-    cell,
     console,
     make_typer,
     open_ws,
     print_json,
+    print_table,
 )
 
 if TYPE_CHECKING:
@@ -25,10 +26,6 @@ alerts_app = make_typer("Run the rules; list, acknowledge and snooze alerts; bac
 tasks_app = make_typer("Tasks created by rules and stages: list, done, assign.")
 outbox_app = make_typer("Notifications waiting to be sent, sent, or failed.")
 
-ByOpt = Annotated[
-    str | None,
-    typer.Option("--by", help="Who does it (default: ORDERTRACK_USER, else the OS login)."),
-]
 _RANK = {"info": 0, "warning": 1, "critical": 2}
 
 
@@ -213,22 +210,7 @@ def alerts_list(
         }
         for r in rows
     ]
-    _table(shown)
-
-
-def _table(rows: list[dict[str, Any]]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    if not rows:
-        console().print("(nothing)")
-        return
-    table = Table()
-    for name in rows[0]:
-        table.add_column(name, overflow="fold")
-    for r in rows:
-        table.add_row(*(Text(cell(v)) for v in r.values()))
-    console().print(table)
+    print_table(shown)
 
 
 def _alert_line(a: dict[str, Any]) -> str:
@@ -333,7 +315,7 @@ def alerts_backtest(
         }
         for r in report.rules
     ]
-    _table(rows)
+    print_table(rows)
     for note in report.notes:
         out.print(f"Note: {note}", markup=False)
 
@@ -363,7 +345,7 @@ def tasks_list(
     if json_:
         print_json(rows)
         return
-    _table(
+    print_table(
         [
             {
                 "id": r["task_id"],
@@ -439,7 +421,7 @@ def outbox_list(
     if json_:
         print_json(rows)
         return
-    _table(
+    print_table(
         [
             {
                 "id": r["message_id"],

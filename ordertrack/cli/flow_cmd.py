@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ordertrack.cli._common import (
+    ByOpt,
     JsonOpt,
     WaitOpt,
     WorkspaceOpt,
@@ -18,6 +19,7 @@ from ordertrack.cli._common import (
     make_typer,
     open_ws,
     print_json,
+    print_table,
 )
 
 if TYPE_CHECKING:
@@ -25,11 +27,6 @@ if TYPE_CHECKING:
 
 flow_app = make_typer("Show and check the configured flow of stages.")
 orders_app = make_typer("Look at orders: lists and one order's timeline.")
-
-ByOpt = Annotated[
-    str | None,
-    typer.Option("--by", help="Who does it (default: ORDERTRACK_USER, else the OS login)."),
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -200,22 +197,7 @@ def log(
     if json_:
         print_json(rows)
         return
-    _table(rows)
-
-
-def _table(rows: list[dict[str, object]]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table()
-    if not rows:
-        console().print("(nothing)")
-        return
-    for name in rows[0]:
-        table.add_column(name, overflow="fold")
-    for r in rows:
-        table.add_row(*(Text(cell(v)) for v in r.values()))
-    console().print(table)
+    print_table(rows)
 
 
 @flow_app.command("show")
@@ -324,7 +306,7 @@ def orders_list(
         "overdue",
         "is_short",
     )
-    _table([{k: r[k] for k in keep} for r in rows])
+    print_table([{k: r[k] for k in keep} for r in rows])
 
 
 @orders_app.command("show")
@@ -377,4 +359,4 @@ def orders_show(
     ):
         if rows:
             out.print(f"\n[bold]{title}[/bold]")
-            _table(rows)
+            print_table(rows)

@@ -162,7 +162,7 @@ def _load_requests(con: Any, rows: list[tuple[int, str, str | None]]) -> None:
     """The requests as temp table ``_req``: a VALUES list for a few, Arrow for many
     (no per-row statements either way)."""
     if len(rows) <= 200:
-        from ordertrack.flow.engine import _lit
+        from ordertrack.store.text import lit as _lit
 
         values = ", ".join(f"({r}, {_lit(o)}, {_lit(t)}, NULL::VARCHAR)" for r, o, t in rows)
         con.execute(

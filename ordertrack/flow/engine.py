@@ -28,6 +28,7 @@ import duckdb
 
 from ordertrack.config import Config, Stage
 from ordertrack.errors import UserError
+from ordertrack.store.text import lit as _lit
 
 EVENT_COLUMNS = "order_id, from_stage, to_stage, event_at, actor, via, kind, note, import_id"
 
@@ -85,12 +86,6 @@ class MoveOptions:
     check_guards: bool = True
     check_roles: bool = True
     import_id: int | None = None
-
-
-def _lit(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _stage_list(stages: list[Stage]) -> str:

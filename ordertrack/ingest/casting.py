@@ -11,6 +11,7 @@ from typing import Any
 from ordertrack.entities import Field
 from ordertrack.ingest.normalize import FULLWIDTH, HALFWIDTH
 from ordertrack.ingest.readers import EXCEL_ERRORS
+from ordertrack.store.text import lit
 
 TRIM_CHARS = " \t\r\n\u3000\u00a0\ufeff"
 ID_FIELDS = {
@@ -53,17 +54,6 @@ US_FORMATS = [
 ]
 TRUE_WORDS = ["是", "y", "yes", "true", "t", "1", "√", "✓", "加急", "急", "x"]
 FALSE_WORDS = ["否", "n", "no", "false", "f", "0", "普通", "不加急", "-"]
-
-
-def lit(value: Any) -> str:
-    """A SQL literal."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def str_list(values: list[str]) -> str:

@@ -112,19 +112,15 @@ SELECT o.order_id, o.customer, o.customer_id, c.segment, c.credit_limit,
        -- still to ship / deliver: nothing recorded and the flow not yet at that milestone
        ship.shipped_at IS NULL AND coalesce(fs.position < m.ship_pos, true) AS before_shipped,
        ship.delivered_at IS NULL AND coalesce(fs.position < m.delivery_pos, true) AS before_delivered,
+       -- typical hours still to spend in the current stage (the projections start there)
+       greatest(coalesce(f1.hours, f0.hours) - stage_hours, 0) AS stage_hours_left,
        CASE WHEN ship.shipped_at IS NOT NULL THEN ship.shipped_at::DATE
-            WHEN coalesce(fs.position < m.ship_pos, false) THEN
-                (n.now + to_seconds(round(3600 * (
-                    greatest(coalesce(f1.hours, f0.hours)
-                             - date_diff('second', o.stage_entered_at, n.now) / 3600.0, 0)
-                    + coalesce(f1.to_ship_hours, f0.to_ship_hours)))::BIGINT))::DATE
+            WHEN coalesce(fs.position < m.ship_pos, false) THEN (n.now + to_seconds(round(3600 *
+                (stage_hours_left + coalesce(f1.to_ship_hours, f0.to_ship_hours)))::BIGINT))::DATE
        END AS projected_ship_date,
        CASE WHEN ship.delivered_at IS NOT NULL THEN ship.delivered_at::DATE
-            WHEN coalesce(fs.position < m.delivery_pos, false) THEN
-                (n.now + to_seconds(round(3600 * (
-                    greatest(coalesce(f1.hours, f0.hours)
-                             - date_diff('second', o.stage_entered_at, n.now) / 3600.0, 0)
-                    + coalesce(f1.to_delivery_hours, f0.to_delivery_hours)))::BIGINT))::DATE
+            WHEN coalesce(fs.position < m.delivery_pos, false) THEN (n.now + to_seconds(round(3600 *
+                (stage_hours_left + coalesce(f1.to_delivery_hours, f0.to_delivery_hours)))::BIGINT))::DATE
        END AS projected_delivery_date,
        n.now AS as_of
 FROM base o
