@@ -485,7 +485,13 @@ class Bench:
 
 
 REGISTRY: dict[str, Bench] = {}
-GROUPS = {"import": "import-", "flow": "advance-", "alerts": "alerts-", "floors": "floor-"}
+GROUPS = {
+    "import": "import-",
+    "flow": "advance-",
+    "alerts": "alerts-",
+    "report": "report-",
+    "floors": "floor-",
+}
 
 
 def bench(name: str, what: str, **kw: Any) -> Callable[[Callable[[Ctx], Any]], Any]:
@@ -845,6 +851,44 @@ def _alerts_sweep(ctx: Ctx) -> tuple[Side, Side]:
 )
 def _alerts_resweep(ctx: Ctx) -> tuple[Side, Side]:
     return _alert_sides(ctx, "alerts-resweep", swept_once=True)
+
+
+@bench(
+    "report-ceo",
+    "`ordertrack report build --pack ceo --period 2026-06` over all orders (KPIs, previous "
+    "month, six-month trends, charts, HTML) vs the same kind of KPI SQL + five matplotlib "
+    "charts + one HTML file written directly (f_report.py --tuned)",
+    goals={"wall": 1.5},
+)
+def _report_ceo(ctx: Ctx) -> tuple[Side, Side]:
+    ctx.require_import(None)
+    base = alerts_ws(ctx)
+    ws = ctx.work / "ws-report"
+    out = ctx.work / "report-ceo.html"
+    env = {**base_env(), "ORDERTRACK_NOW": AS_OF}
+    a = Side(
+        "ordertrack report build",
+        ctx.ot(
+            "report",
+            "build",
+            "--pack",
+            "ceo",
+            "--period",
+            "2026-06",
+            "--out",
+            str(out),
+            "-w",
+            str(ws),
+        ),
+        setup=ctx.copy_of(base, ws),
+        env=env,
+    )
+    floor_out = ctx.work / "f_report.html"
+    b = Side(
+        "f_report.py --tuned",
+        [ctx.py, ctx.script("f_report.py"), str(floor_db(ctx)), str(floor_out), "--tuned"],
+    )
+    return a, b
 
 
 @bench("floor-rejects-pk", "a_duckdb_csv.py rejects-pk (PK + typed read + rejects) vs auto")

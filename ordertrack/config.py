@@ -32,6 +32,7 @@ from ordertrack.calendar import CalendarConfig
 from ordertrack.durations import Duration
 from ordertrack.entities import ENTITIES
 from ordertrack.errors import ConfigError, Problem, show_value
+from ordertrack.report.settings import PackConfig
 
 CONFIG_FILE = "ordertrack.toml"
 
@@ -340,6 +341,10 @@ class Config(_Model):
     notify: Notify = Field(
         default_factory=Notify, description="Mail server and chat robots (`[notify]`)."
     )
+    packs: dict[str, PackConfig] = Field(
+        default_factory=dict,
+        description="Report packs of your own (`[packs.NAME]`); see docs/reports.md.",
+    )
     people: dict[str, Person] = Field(
         default_factory=dict,
         description="Who gets notifications and how (`[people.KEY]`): KEY as roles and "
@@ -487,6 +492,7 @@ def check_config(config: Config, file: str = CONFIG_FILE) -> list[Problem]:
         if len(set(people)) != len(people):
             add(f"roles.{role}", "a person is listed twice")
     problems += rule_problems(config, file)
+    problems += pack_problems(config, file)
     from ordertrack.ingest.profiles import check_profile
 
     for name, profile in config.profiles.items():
@@ -525,6 +531,30 @@ def condition_keys(config: Config) -> list[tuple[str, str, str]]:
         ]
     out += [(f"rules[{i}].when ({r.id})", r.when, r.view) for i, r in enumerate(config.rules)]
     return out
+
+
+def pack_problems(config: Config, file: str = CONFIG_FILE) -> list[Problem]:
+    """Packs name known KPIs, and trend only KPIs they show."""
+    if not config.packs:
+        return []
+    from ordertrack.report.kpis import KPIS
+
+    known = list(KPIS)
+    problems: list[Problem] = []
+    for name, pack in config.packs.items():
+        for i, kid in enumerate(pack.kpis):
+            if kid not in KPIS:
+                problems.append(
+                    Problem(file, f"packs.{name}.kpis[{i}]", _unknown("KPI", kid, known))
+                )
+        for i, kid in enumerate(pack.trends):
+            if kid not in pack.kpis:
+                problems.append(
+                    Problem(
+                        file, f"packs.{name}.trends[{i}]", f'"{kid}" is not among the pack\'s kpis'
+                    )
+                )
+    return problems
 
 
 def rule_problems(config: Config, file: str = CONFIG_FILE) -> list[Problem]:

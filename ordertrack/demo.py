@@ -4,7 +4,8 @@ The day: import every export (orders move by what the files show, and by their s
 ``auto`` conditions) → the people who own the stages advance a few orders (one over
 100,000 through director approval, one that skips it, one stopped by a guard) → the
 alert sweep cron would run (rules fire, tasks and statuses are set, one digest per person
-is written to out/digests/: the demo has no mail server) → look at the order center.
+is written to out/digests/: the demo has no mail server) → the managers' reports
+(out/ceo.html, sales.html, production.html) → look at the order center.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from ordertrack.flow import MoveResult
     from ordertrack.ingest import ImportResult
     from ordertrack.overview import StatusReport
+    from ordertrack.report.packs import Written
 
 
 MARKER = ".ordertrack-demo"  # a folder `demo --force` may remove
@@ -58,6 +60,7 @@ class DemoResult:
     imports: list[ImportResult] = field(default_factory=list)
     moves: list[DemoMove] = field(default_factory=list)
     sweep: SweepResult | None = None
+    reports: list[Written] = field(default_factory=list)
     status: StatusReport | None = None
 
 
@@ -104,6 +107,10 @@ def build_demo(directory: Path | str, *, force: bool = False) -> DemoResult:
     # the cron job: rules evaluated, alerts opened, tasks made, one digest per person
     # (no [notify.smtp] in the demo: the digests are written to out/digests/)
     result.sweep = run_sweep(ws, notify=True, by="demo")
+    from ordertrack.report.packs import BUILTIN_PACKS, write_report
+
+    # the managers' reports: every built-in pack over its default period (last full week)
+    result.reports = [write_report(ws, pack) for pack in BUILTIN_PACKS]
     result.status = status(ws)
     return result
 

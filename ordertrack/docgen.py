@@ -1037,11 +1037,19 @@ def _sql_object(
 # the command
 
 
+def render_kpis() -> str:
+    """docs/kpis.md: the report engine's KPI registry."""
+    from ordertrack.report.kpis import kpi_doc_markdown
+
+    return kpi_doc_markdown()
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "cli.md": render_cli,
     "configuration.md": render_configuration,
     "data-model.md": render_data_model,
     "exit-codes.md": render_exit_codes,
+    "kpis.md": render_kpis,
 }
 
 

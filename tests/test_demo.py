@@ -15,7 +15,7 @@ def test_demo_builds_a_workspace_and_runs_a_day(invoke: Invoke, tmp_path: Path) 
     result = invoke("demo", str(tmp_path / "demo"))
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for step in ("1. Import", "2. Advance", "3. Alert sweep", "4. Status"):
+    for step in ("1. Import", "2. Advance", "3. Alert sweep", "4. Reports", "5. Status"):
         assert step in out, step
     root = tmp_path / "demo"
     assert (root / MARKER).is_file()
@@ -53,6 +53,10 @@ def test_demo_builds_a_workspace_and_runs_a_day(invoke: Invoke, tmp_path: Path) 
         ).fetchone()
         assert files is not None and files[0] > 0 and files[0] == files[1]
         assert len(list((root / "out" / "digests").rglob("*.html"))) == files[0]
+        # the managers' reports, one per built-in pack
+        for pack in ("ceo", "sales", "production"):
+            html = (root / "out" / f"{pack}.html").read_text(encoding="utf-8")
+            assert "华东精工科技有限公司" in html and "<script" not in html
     finally:
         con.close()
     assert list((root / "out" / "picklists").glob("出库单_*.xlsx"))

@@ -28,7 +28,9 @@ A sweep that finds nothing new writes nothing. Notifications are ``ordertrack.al
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -125,6 +127,17 @@ def _shadow_live(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+@contextlib.contextmanager
+def live_shadow(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Within: the views see only the live orders (see :func:`_shadow_live`). For
+    questions about open orders now (the sweep, the reports' snapshot KPIs)."""
+    _shadow_live(con)
+    try:
+        yield
+    finally:
+        _drop_shadows(con)
+
+
 def real_tables(con: duckdb.DuckDBPyConnection) -> str:
     """The qualified schema of the database file's own tables, e.g. ``"ordertrack".main``.
 
@@ -155,11 +168,8 @@ def evaluate(
     :func:`_shadow_live`); the backtest has its own shadows.
     """
     if live:
-        _shadow_live(con)
-        try:
+        with live_shadow(con):
             evaluate(con, rules, where=where, live=False)
-        finally:
-            _drop_shadows(con)
         return
     order_rules = [r for r in rules if r.level == "order"]
     line_rules = [r for r in rules if r.level == "line"]

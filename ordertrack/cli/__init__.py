@@ -69,6 +69,7 @@ from ordertrack.cli import (  # noqa: E402
     data_cmd,
     flow_cmd,
     imports_cmd,
+    report_cmd,
     workspace_cmd,
 )
 
@@ -80,6 +81,7 @@ app.add_typer(flow_cmd.orders_app, name="orders")
 app.add_typer(alerts_cmd.alerts_app, name="alerts")
 app.add_typer(alerts_cmd.tasks_app, name="tasks")
 app.add_typer(alerts_cmd.outbox_app, name="outbox")
+app.add_typer(report_cmd.report_app, name="report")
 workspace_cmd.register(app)
 data_cmd.register(app)
 imports_cmd.register(app)

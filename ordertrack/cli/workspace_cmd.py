@@ -169,7 +169,16 @@ def demo(
             "\n[bold]3. Alert sweep[/bold] (what cron runs: `ordertrack alerts run --notify`)"
         )
         render_sweep(result.sweep)
-    out.print("\n[bold]4. Status[/bold] of the order center")
+    if result.reports:
+        out.print("\n[bold]4. Reports[/bold] for the managers (`ordertrack report build --pack …`)")
+        for w in result.reports:
+            r = w.report
+            out.print(
+                f"{r.title} ({r.period.label_for(r.lang)}) → {w.html}", markup=False, soft_wrap=True
+            )
+            for warning in r.warnings:
+                out.print(f"Warning: {warning}", markup=False)
+    out.print("\n[bold]5. Status[/bold] of the order center")
     if result.status is not None:
         render_status(result.status)
     ws = result.root
@@ -188,6 +197,7 @@ def demo(
         "ordertrack alerts list --open",
         "ordertrack tasks list --open",
         "ordertrack alerts backtest --since 2026-05-01",
+        "ordertrack report build --pack ceo --period 2026-06 --xlsx out/ceo.xlsx",
         "ordertrack orders show " + (result.moves[0].order_id if result.moves else "SO-2606-0100"),
         "ordertrack flow show --format mermaid",
         "ordertrack advance ORDER --by USER   # as one of the people in ordertrack.toml [roles]",
