@@ -290,9 +290,10 @@ def test_build_writes_the_html_and_xlsx_and_reports_them_as_json(ceo_june: Built
     assert [t["kpi_id"] for t in data["tiles"]] == [
         "on_time_delivery", "order_cycle_time", "late_now", "at_risk", "exception_share",
         "automation_rate", "expedite_freight_cost", "inventory_turnover", "exception_effort",
-        "nps", "complaint_rate",
-    ]  # fmt: skip
+        "nps", "complaint_rate", "flow_config_changes", "open_funnel",
+    ]  # fmt: skip  (table KPIs with a number for headline get a tile too; not stage_dwell)
     assert [s["kpi"] for s in data["sections"]] == [
+        "at_risk",
         "flow_config_changes",
         "stage_dwell",
         "open_funnel",
@@ -303,7 +304,13 @@ def test_build_writes_the_html_and_xlsx_and_reports_them_as_json(ceo_june: Built
     from openpyxl import load_workbook
 
     wb = load_workbook(ceo_june.xlsx_path, read_only=True)
-    assert wb.sheetnames == ["核心指标", "flow_config_changes", "stage_dwell", "open_funnel"]
+    assert wb.sheetnames == [
+        "核心指标",
+        "at_risk",
+        "flow_config_changes",
+        "stage_dwell",
+        "open_funnel",
+    ]
     kpis = list(wb["核心指标"].iter_rows(values_only=True))
     assert kpis[0] == ("kpi", "name", "unit", "2026年6月", "2026年5月", "change", "note")
     assert [r[0] for r in kpis[1:]] == [t["kpi_id"] for t in data["tiles"]]

@@ -663,6 +663,7 @@ def test_now_kpis(shop: Path) -> None:
         0,
         {"not_projected": 2, "open_orders": 10},
     )
+    assert got["at_risk"].rows == []  # the list of them: none
     funnel = got["open_funnel"]
     # SO-10 SO-11 never moved (first stage); the shipments export moved the rest
     assert (funnel.value, funnel.extra) == (10, {"on_hold": 0})
@@ -770,6 +771,7 @@ EMPTY = {
     "top_late_reps": (0, "no order was due in the period"),
     "late_now": (0, None),
     "at_risk": (0, None),
+    "stock_shortages": (0, None),
     "open_funnel": (0, None),
 }
 
@@ -863,3 +865,25 @@ def test_kpi_doc_is_current() -> None:
     for kpi in KPIS.values():
         assert f"## {kpi.name_en} · {kpi.name_zh}" in text
         assert kpi.sql in text
+
+
+def test_stock_shortages_are_the_short_open_lines_per_sku(
+    invoke: Invoke, workspace: Path, tmp_path: Path
+) -> None:
+    from test_flow import make_shop
+
+    # test_flow's shop: SO-SHORT wants 100 of M-3 with 10 available → 90 short; M-1 (1000
+    # available for 10 + 20 + 2) and M-2 (50 for 5 + 1) are enough
+    make_shop(invoke, workspace, tmp_path)
+    got = kpis(workspace, W25, "stock_shortages")["stock_shortages"]
+    assert (got.value, got.extra) == (1, {"short_lines": 1, "orders": 1})
+    assert got.rows == [
+        {
+            "sku": "M-3",
+            "short_lines": 1,
+            "orders": 1,
+            "shortage_qty": 90.0,
+            "available": 10.0,
+            "open_demand": 100.0,
+        }
+    ]

@@ -856,6 +856,49 @@ LEFT JOIN delivered d USING (order_id)""",
        (SELECT count(*) FROM orders WHERE state IN {_OPEN_STATES}) AS open_orders
 FROM v_order_facts
 WHERE state IN {_OPEN_STATES} AND before_delivered AND promised_date >= as_of::DATE""",
+        table_sql=f"""SELECT order_id, customer, sales_rep, stage_name AS stage, promised_date,
+       projected_delivery_date,
+       date_diff('day', promised_date, projected_delivery_date) AS days_late_projected
+FROM v_order_facts
+WHERE state IN {_OPEN_STATES} AND before_delivered AND promised_date >= as_of::DATE
+  AND projected_delivery_date > promised_date
+ORDER BY promised_date, days_late_projected DESC, order_id
+LIMIT 50""",
+        snapshot=True,
+    ),
+    Kpi(
+        id="stock_shortages",
+        name_en="Stock shortages by SKU",
+        name_zh="物料缺货(按物料)",
+        unit="count",
+        better="lower",
+        formula_en=(
+            "Now, whatever the period: SKUs that open order lines (order open, nothing shipped) "
+            "are short of, when the available stock (on hand − reserved, in the warehouses "
+            "[inventory] counts) is allocated to open lines in promised-date order "
+            "(v_line_facts.is_short). Per SKU: short lines, orders, quantity short, available "
+            "stock and open demand; the 20 SKUs with most quantity short. The headline is the "
+            "number of SKUs short."
+        ),
+        formula_zh=(
+            "当前时刻(与所选期间无关):按承诺交期先后把可用库存(现存量 − 预留,[inventory] "
+            "所列仓库)分配给未发货的未完结订单行后仍不足的物料(v_line_facts.is_short)。"
+            "按物料列出缺货行数、订单数、缺货数量、可用库存与未结需求,取缺货数量最多的 20 个;"
+            "主指标为缺货物料数。"
+        ),
+        sql="""SELECT count(DISTINCT sku) AS value,
+       count(*) AS short_lines,
+       count(DISTINCT order_id) AS orders
+FROM v_line_facts
+WHERE is_short""",
+        table_sql="""SELECT sku, count(*) AS short_lines, count(DISTINCT order_id) AS orders,
+       sum(shortage_qty) AS shortage_qty, any_value(available) AS available,
+       max(open_demand_to_here) AS open_demand
+FROM v_line_facts
+WHERE is_short
+GROUP BY sku
+ORDER BY shortage_qty DESC, sku
+LIMIT 20""",
         snapshot=True,
     ),
     Kpi(

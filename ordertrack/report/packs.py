@@ -20,6 +20,7 @@ from ordertrack.errors import UserError
 
 if TYPE_CHECKING:
     from ordertrack.report.charts import Chart
+    from ordertrack.report.kpis import KpiValue
     from ordertrack.report.periods import Period
     from ordertrack.workspace import Workspace
 
@@ -109,6 +110,7 @@ BUILTIN_PACKS: dict[str, PackDef] = {
                 "inventory_turnover",
                 "expedite_freight_cost",
                 "exception_effort",
+                "stock_shortages",
                 "open_funnel",
             ),
             recipients=("director",),
@@ -244,6 +246,9 @@ def build_report(
         for kid in pack.kpis:
             cur, before = pairs[kid]
             k = cur.kpi
+            if cur.rows is not None and isinstance(cur.value, int | float):
+                # a table KPI with a number for headline: a tile too (e.g. orders at risk)
+                report.tiles.append(_tile(cur, before, lang))
             if cur.rows is not None:  # a table KPI: a section, its headline above the table
                 rows = cur.rows
                 headline = None
@@ -261,26 +266,7 @@ def build_report(
                     )
                 )
                 continue
-            d = _delta(cur.value, before.value)
-            good = (
-                None
-                if d is None or k.better is None or d == 0
-                else (d > 0) == (k.better == "higher")
-            )
-            report.tiles.append(
-                Tile(
-                    kid,
-                    k.name_for(lang),
-                    k.unit,
-                    cur.value,
-                    before.value,
-                    d,
-                    good,
-                    cur.note,
-                    k.formula_for(lang),
-                    dict(cur.extra),
-                )
-            )
+            report.tiles.append(_tile(cur, before, lang))
         known = {kid: (pairs[kid][1].value, pairs[kid][0].value) for kid in pairs}
         trend_points = (
             _trend_points(store.con, pack, period, ws.timezone, lang, known) if charts else {}
@@ -288,6 +274,24 @@ def build_report(
     if charts:
         _draw(report, trend_points)
     return report
+
+
+def _tile(cur: KpiValue, before: KpiValue, lang: str) -> Tile:
+    k = cur.kpi
+    d = _delta(cur.value, before.value)
+    good = None if d is None or k.better is None or d == 0 else (d > 0) == (k.better == "higher")
+    return Tile(
+        k.id,
+        k.name_for(lang),
+        k.unit,
+        cur.value,
+        before.value,
+        d,
+        good,
+        cur.note,
+        k.formula_for(lang),
+        dict(cur.extra),
+    )
 
 
 def _trend_points(
