@@ -287,11 +287,12 @@ def test_build_writes_the_html_and_xlsx_and_reports_them_as_json(ceo_june: Built
         ["2026-05-01", "2026-05-31"],
     )
     assert (data["html"], data["xlsx"]) == (str(ceo_june.html_path), str(ceo_june.xlsx_path))
+    # table KPIs with a number for headline get a tile too (not stage_dwell: a stage)
     assert [t["kpi_id"] for t in data["tiles"]] == [
         "on_time_delivery", "order_cycle_time", "late_now", "at_risk", "exception_share",
         "automation_rate", "expedite_freight_cost", "inventory_turnover", "exception_effort",
         "nps", "complaint_rate", "flow_config_changes", "open_funnel",
-    ]  # fmt: skip  (table KPIs with a number for headline get a tile too; not stage_dwell)
+    ]  # fmt: skip
     assert [s["kpi"] for s in data["sections"]] == [
         "at_risk",
         "flow_config_changes",
