@@ -56,6 +56,49 @@ _UNIT_SUFFIX = {
 }
 
 
+#: Table headers in each language (the tables' SQL column names; others are shown as is).
+_HEADERS: dict[str, tuple[str, str]] = {
+    "stage": ("Stage", "环节"),
+    "name": ("Name", "名称"),
+    "owner_role": ("Owner", "负责角色"),
+    "sla_hours": ("SLA (h)", "时限(小时)"),
+    "n": ("Stays", "次数"),
+    "stays": ("Stays", "停留次数"),
+    "median_hours": ("Median (h)", "中位(小时)"),
+    "p90_hours": ("P90 (h)", "P90(小时)"),
+    "median_business_hours": ("Median, business (h)", "中位工作小时"),
+    "sla_ratio": ("Median ÷ SLA", "中位 ÷ 时限"),
+    "breaches": ("Over SLA", "超时次数"),
+    "breach_share": ("Over SLA (%)", "超时占比(%)"),
+    "median_excess_hours": ("Median excess (h)", "超出中位(小时)"),
+    "orders": ("Orders", "订单数"),
+    "on_hold": ("On hold", "暂停"),
+    "customer": ("Customer", "客户"),
+    "sales_rep": ("Sales rep", "业务员"),
+    "due": ("Due", "到期"),
+    "late": ("Late", "延迟"),
+    "late_share": ("Late (%)", "延迟占比(%)"),
+    "order_id": ("Order", "订单号"),
+    "promised_date": ("Promised", "承诺交期"),
+    "projected_delivery_date": ("Projected delivery", "预计交付"),
+    "days_late_projected": ("Days late (projected)", "预计延迟(天)"),
+    "sku": ("SKU", "物料"),
+    "short_lines": ("Short lines", "缺货行数"),
+    "shortage_qty": ("Quantity short", "缺货数量"),
+    "available": ("Available", "可用库存"),
+    "open_demand": ("Open demand", "未结需求"),
+    "logged_at": ("When", "时间"),
+    "actor": ("Who", "操作人"),
+    "command": ("Command", "命令"),
+    "args": ("Details", "明细"),
+}
+
+
+def header(column: str, lang: str) -> str:
+    names = _HEADERS.get(column)
+    return column if names is None else names[1 if lang == "zh" else 0]
+
+
 def format_value(value: Any, unit: str, lang: str) -> str:
     """A KPI value for people: 76.9%, 8.0 days, ¥10,637.50, 1,204."""
     if value is None:
@@ -111,7 +154,7 @@ def _tile_view(tile: Tile, lang: str) -> dict[str, Any]:
     }
 
 
-def _section_view(s: Section, src: dict[int, str]) -> dict[str, Any]:
+def _section_view(s: Section, src: dict[int, str], lang: str) -> dict[str, Any]:
     numeric = {
         c
         for c in s.columns
@@ -125,7 +168,7 @@ def _section_view(s: Section, src: dict[int, str]) -> dict[str, Any]:
         "headline": s.headline,
         "note": s.note,
         "columns": s.columns,
-        "headers": s.columns,
+        "headers": [header(c, lang) for c in s.columns],
         "numeric": numeric,
         "rows": [{c: _cell(r.get(c)) for c in s.columns} for r in s.rows],
         "chart": _chart_view(s.chart, src) if s.chart is not None else None,
@@ -159,14 +202,14 @@ def render_html(report: Report, *, cid: bool = False) -> tuple[str, dict[str, Ch
         t=_LABELS[lang],
         workspace=report.workspace,
         title=report.title,
-        audience=report.pack.audience,
+        audience=report.pack.audience_for(lang),
         period_label=report.period.label_for(lang),
         previous_label=report.previous.label_for(lang),
         generated=report.generated_at.strftime("%Y-%m-%d %H:%M"),
         warnings=report.warnings,
         tile_rows=[tiles[i : i + 3] for i in range(0, len(tiles), 3)],
         trends=[_chart_view(c, src) for c in report.trends],
-        sections=[_section_view(s, src) for s in report.sections],
+        sections=[_section_view(s, src, lang) for s in report.sections],
         definitions=definitions,
     )
     return html, by_cid
@@ -221,7 +264,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
         )
     for s in report.sections:
         sheet = wb.create_sheet(_sheet_name(s.kpi_id, wb.sheetnames))
-        sheet.append(s.columns or ["(nothing)"])
+        sheet.append([header(c, lang) for c in s.columns] or ["(nothing)"])
         for c in sheet[1]:
             c.font = Font(bold=True)
         for r in s.rows:

@@ -51,8 +51,13 @@ class PackDef:
     recipients: tuple[str, ...] = ()
     trends: tuple[str, ...] = ()  # KPIs drawn over the last six periods
 
+    audience_zh: str | None = None
+
     def title_for(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
+
+    def audience_for(self, lang: str) -> str:
+        return self.audience_zh if lang == "zh" and self.audience_zh else self.audience
 
 
 BUILTIN_PACKS: dict[str, PackDef] = {
@@ -81,6 +86,7 @@ BUILTIN_PACKS: dict[str, PackDef] = {
             ),
             recipients=("ceo",),
             trends=("on_time_delivery", "order_cycle_time"),
+            audience_zh="总经理",
         ),
         PackDef(
             "sales",
@@ -98,6 +104,7 @@ BUILTIN_PACKS: dict[str, PackDef] = {
             ),
             recipients=("sales_director",),
             trends=("on_time_delivery",),
+            audience_zh="销售总监与业务员",
         ),
         PackDef(
             "production",
@@ -115,6 +122,7 @@ BUILTIN_PACKS: dict[str, PackDef] = {
             ),
             recipients=("director",),
             trends=("inventory_turnover",),
+            audience_zh="生产总监、仓库、采购",
         ),
     )
 }
@@ -276,6 +284,15 @@ def build_report(
     return report
 
 
+def _unit_label(unit: str, lang: str) -> str:
+    """A unit as a chart shows it: 天 / 小时 in Chinese; nothing for counts."""
+    if unit in ("count", "ratio", "score"):
+        return ""
+    if lang == "zh":
+        return {"d": "天", "h": "小时", "CNY": "元"}.get(unit, unit)
+    return {"d": "days", "CNY": "CNY"}.get(unit, unit)
+
+
 def _tile(cur: KpiValue, before: KpiValue, lang: str) -> Tile:
     k = cur.kpi
     d = _delta(cur.value, before.value)
@@ -332,7 +349,11 @@ def _draw(report: Report, trend_points: dict[str, list[tuple[str, Any]]]) -> Non
         k = KPIS[kid]
         report.trends.append(
             charts.trend(
-                points, title=k.name_for(lang), y_label=k.name_for(lang), unit=k.unit, lang=lang
+                points,
+                title=k.name_for(lang),
+                y_label=k.name_for(lang),
+                unit=_unit_label(k.unit, lang),
+                lang=lang,
             )
         )
     for s in report.sections:
@@ -342,16 +363,18 @@ def _draw(report: Report, trend_points: dict[str, list[tuple[str, Any]]]) -> Non
                 for r in s.rows
                 if r.get("n")
             ]
-            s.chart = charts.ranking(items, title=s.name, unit="h", lang=lang, highlight=s.headline)
+            s.chart = charts.ranking(
+                items, title=s.name, unit=_unit_label("h", lang), lang=lang, highlight=s.headline
+            )
         elif s.kpi_id in ("top_late_customers", "top_late_reps") and s.rows:
             key = next(iter(s.rows[0]))
             items = [(str(r.get(key)), float(r.get("late") or 0)) for r in s.rows]
-            s.chart = charts.ranking(items, title=s.name, unit="count", lang=lang)
+            s.chart = charts.ranking(items, title=s.name, unit="", lang=lang)
         elif s.kpi_id == "open_funnel" and s.rows:
             stages = [
                 (str(r.get("name") or r.get("stage")), float(r.get("orders") or 0)) for r in s.rows
             ]
-            s.chart = charts.ranking(stages, title=s.name, unit="count", lang=lang)
+            s.chart = charts.ranking(stages, title=s.name, unit="", lang=lang)
     report.warnings += sorted({c.warning for c in report.charts() if c.warning})
 
 
