@@ -292,16 +292,21 @@ def list_alerts(
     if order_id is not None:
         where.append("a.order_id = ?")
         params.append(order_id)
-    sql = (
-        f"SELECT {', '.join('a.' + c for c in _ALERT_COLUMNS)}, o.customer, o.sales_rep "
-        "FROM alerts a LEFT JOIN (SELECT order_id, any_value(customer) AS customer, "
-        "any_value(sales_rep) AS sales_rep FROM orders GROUP BY order_id) o USING (order_id) "
-        f"WHERE {' AND '.join(where)} "
-        "ORDER BY a.state = 'resolved', CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, "
+    order_by = (
+        "ORDER BY a.state = 'resolved', "
+        "CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, "
         "coalesce(a.fired_at, a.first_seen_at) DESC, a.alert_id DESC"
     )
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
+    limit_sql = f" LIMIT {int(limit)}" if limit is not None else ""
+    # the page of alerts first, then the customer and rep of just those orders
+    sql = (
+        f"WITH a AS (SELECT * FROM alerts a WHERE {' AND '.join(where)} {order_by}{limit_sql}) "
+        f"SELECT {', '.join('a.' + c for c in _ALERT_COLUMNS)}, o.customer, o.sales_rep "
+        "FROM a LEFT JOIN (SELECT order_id, any_value(customer) AS customer, "
+        "any_value(sales_rep) AS sales_rep FROM orders "
+        "WHERE order_id IN (SELECT order_id FROM a) GROUP BY order_id) o USING (order_id) "
+        f"{order_by}"
+    )
     with ws.connect(read_only=True) as store:
         rows = store.fetchall(sql, params)
     if rule is not None and not rows and rule not in known:
