@@ -46,6 +46,7 @@ from ordertrack.cli import app
 from ordertrack.cli._common import reset_consoles
 from ordertrack.errors import UserError
 from ordertrack.report import KPIS, KpiValue, compare, compute, kpi_doc_markdown
+from ordertrack.report.kpis import BLOCKS
 from ordertrack.report.periods import Period, parse_period
 from ordertrack.workspace import open_workspace
 
@@ -817,12 +818,18 @@ def test_each_kpi_is_one_statement_run_once(shop: Path) -> None:
                     assert len(store.con.extract_statements(sql)) == 1, kpi.id
         recorder = Recorder(store.con)
         compare(cast(duckdb.DuckDBPyConnection, recorder), list(KPIS), W25, TZ)
+        # the blocks are gone afterwards
+        temp = store.con.sql("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+        assert not {name for (name,) in temp} & set(BLOCKS)
     ran = [
-        s for s in recorder.statements if "current_setting" not in s and not s.startswith("SET ")
+        s
+        for s in recorder.statements
+        if "current_setting" not in s and not s.startswith(("SET ", "DROP TABLE IF EXISTS"))
     ]
-    # every KPI's statements once for W25, and the period ones once more for W24: nothing
-    # per order, per stage or per row
-    expected = [s for k in KPIS.values() for s in (k.sql, k.table_sql) if s is not None]
+    # each building block built once (for both weeks), then every KPI's statements once
+    # for W25, and the period ones once more for W24: nothing per order, stage or row
+    expected = [f"CREATE OR REPLACE TEMP TABLE {b.name} AS {b.sql}" for b in BLOCKS.values()]
+    expected += [s for k in KPIS.values() for s in (k.sql, k.table_sql) if s is not None]
     expected += [
         s for k in KPIS.values() if not k.snapshot for s in (k.sql, k.table_sql) if s is not None
     ]

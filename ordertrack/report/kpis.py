@@ -42,8 +42,11 @@ if TYPE_CHECKING:
     import duckdb
 
 __all__ = [
+    "BLOCKS",
     "KPIS",
+    "Block",
     "Kpi",
+    "KpiSession",
     "KpiValue",
     "compare",
     "compute",
@@ -127,6 +130,23 @@ def _fmt(v: Any) -> str:
 _DELIVERY_POS = "(SELECT min(position) FROM flow_stages WHERE milestone = 'delivered')"
 
 
+@dataclass(frozen=True)
+class Block:
+    """A building block several KPIs read: materialized once per report, as a temporary
+    table of that name, instead of being recomputed by every KPI and every period.
+
+    ``$start``/``$end`` in a block's SQL are the bounds of the window it is built for:
+    from the first day of the earliest period that needs it to the end of the latest.
+    """
+
+    name: str
+    about_en: str
+    about_zh: str
+    sql: str
+    #: built over the open orders of the moment (inside the sweep's live shadow)
+    snapshot: bool = False
+
+
 def _delivered(candidates: str) -> str:
     """CTEs ``ship_done``, ``flow_done``, ``delivered`` (order_id, delivered_at) for the
     orders of CTE ``candidates``: when every parcel of the order was signed for (the last
@@ -156,60 +176,49 @@ delivered AS (
 )"""
 
 
-# The orders whose delivery can fall in the period: a parcel signed for, or a move into a
-# delivered stage, in the period.
-_TOUCHED = f"""touched AS (
-    SELECT order_id FROM shipments
-    WHERE delivered_at >= $start AND delivered_at < $end
-    UNION
-    SELECT e.order_id
+_BLOCKS: tuple[Block, ...] = (
+    Block(
+        "kpi_delivered",
+        "Every delivered order and when: every parcel signed for (the last signature); "
+        "else the first move into the flow's delivered stage or a later one.",
+        "每个已交付订单及交付时间:所有包裹均已签收(取最后一次签收);否则取流程首次进入"
+        "交付环节或其后环节的时间。",
+        f"""WITH ship_done AS (
+    SELECT order_id, max(delivered_at) AS delivered_at
+    FROM shipments
+    GROUP BY order_id
+    HAVING count(*) = count(delivered_at)
+),
+flow_done AS (
+    SELECT e.order_id, min(e.event_at) AS delivered_at
     FROM stage_events e
     JOIN flow_stages fs ON fs.stage_id = e.to_stage
-    WHERE e.kind = 'move' AND e.event_at >= $start AND e.event_at < $end
-      AND fs.position >= {_DELIVERY_POS}
-)"""
-
-# Orders delivered in the period (needs `delivered` over `touched`), cancelled aside.
-_DONE = """done AS (
-    SELECT o.order_id, o.order_date, o.promised_date, d.delivered_at
-    FROM delivered d
-    JOIN orders o USING (order_id)
-    WHERE d.delivered_at >= $start AND d.delivered_at < $end AND o.state <> 'cancelled'
-)"""
-
-_DELIVERED_IN_PERIOD = f"""{_TOUCHED},
-{_delivered("touched")},
-{_DONE}"""
-
-# Orders due in the period: promised date in it, cancelled aside.
-_DUE = """due AS (
-    SELECT order_id, customer, customer_id, sales_rep, promised_date
-    FROM orders
-    WHERE promised_date >= $start::DATE AND promised_date < $end::DATE
-      AND state <> 'cancelled'
-)"""
-
-# The orders due, graded (needs `delivered` over them): on_time (delivered on or before
-# the promised day), late (delivered after it), late_open (not delivered, promised day
-# passed), not_yet_due (not delivered, promised day not passed yet).
-_GRADED = """graded AS (
-    SELECT due.*, d.delivered_at,
-           CASE WHEN d.delivered_at::DATE <= due.promised_date THEN 'on_time'
-                WHEN d.delivered_at IS NOT NULL THEN 'late'
-                WHEN due.promised_date < (SELECT now FROM v_now)::DATE THEN 'late_open'
-                ELSE 'not_yet_due' END AS grade
-    FROM due
-    LEFT JOIN delivered d USING (order_id)
-)"""
-
-_DUE_IN_PERIOD = f"""{_DUE},
-{_delivered("due")},
-{_GRADED}"""
-
-# Stays in a stage that ended (the order moved on) in the period: the rows of
-# v_stage_durations with left_at in the period, computed for the orders that moved in the
-# period only (the window over their moves alone: the whole log is not sorted).
-_STAYS_ENDED = """moved AS (
+    WHERE e.kind = 'move' AND fs.position >= {_DELIVERY_POS}
+    GROUP BY e.order_id
+)
+SELECT order_id, coalesce(s.delivered_at, f.delivered_at) AS delivered_at
+FROM ship_done s
+FULL JOIN flow_done f USING (order_id)""",
+    ),
+    Block(
+        "kpi_closed",
+        "When each order left the open states: cancelled, or moved into the last stage.",
+        "每个订单结束的时间:取消,或进入最后一个环节。",
+        """SELECT order_id, max(event_at) AS closed_at
+FROM stage_events
+WHERE kind = 'cancel'
+   OR (kind = 'move'
+       AND to_stage = (SELECT stage_id FROM flow_stages ORDER BY position DESC LIMIT 1))
+GROUP BY order_id""",
+    ),
+    Block(
+        "kpi_stays",
+        "The stays in a stage that ended in the window (the order moved on): the rows of "
+        "v_stage_durations whose left_at falls in it, with their length in hours and in "
+        "business hours. Only the orders that moved in the window are read.",
+        "窗口内结束的环节停留(订单离开该环节):v_stage_durations 中 left_at 落在窗口内的"
+        "记录,附停留小时数与工作小时数。只读取窗口内有流转的订单。",
+        """WITH moved AS (
     SELECT DISTINCT order_id FROM stage_events
     WHERE kind = 'move' AND event_at >= $start AND event_at < $end
 ),
@@ -220,13 +229,73 @@ moves AS (
     FROM stage_events e
     JOIN moved USING (order_id)
     WHERE e.kind = 'move'
-),
-stays AS (
-    SELECT order_id, stage, entered_at, left_at,
-           date_diff('second', entered_at, left_at) / 3600.0 AS hours,
-           business_hours_between(entered_at, left_at) AS business_hours
-    FROM moves
-    WHERE left_at >= $start AND left_at < $end
+)
+SELECT order_id, stage, entered_at, left_at,
+       date_diff('second', entered_at, left_at) / 3600.0 AS hours,
+       business_hours_between(entered_at, left_at) AS business_hours
+FROM moves
+WHERE left_at >= $start AND left_at < $end""",
+    ),
+    Block(
+        "kpi_open_facts",
+        "The open orders of the moment (open or on hold) with their projected dates, "
+        "from v_order_facts.",
+        "当前未完结的订单(进行中或暂停)及其预计日期,取自 v_order_facts。",
+        """SELECT order_id, customer, sales_rep, stage_name, promised_date,
+       projected_delivery_date, before_delivered, as_of
+FROM v_order_facts
+WHERE state IN ('open', 'on_hold')""",
+        snapshot=True,
+    ),
+    Block(
+        "kpi_short_lines",
+        "The order lines short of stock now, from v_line_facts.",
+        "当前缺货的订单行,取自 v_line_facts。",
+        """SELECT order_id, sku, shortage_qty, available, open_demand_to_here
+FROM v_line_facts
+WHERE is_short""",
+        snapshot=True,
+    ),
+)
+
+#: The building blocks, by name (temporary tables while a report is computed).
+BLOCKS: dict[str, Block] = {b.name: b for b in _BLOCKS}
+
+# Orders delivered in the period, cancelled aside.
+_DONE = """done AS (
+    SELECT o.order_id, o.order_date, o.promised_date, d.delivered_at
+    FROM kpi_delivered d
+    JOIN orders o USING (order_id)
+    WHERE d.delivered_at >= $start AND d.delivered_at < $end AND o.state <> 'cancelled'
+)"""
+
+# Orders due in the period: promised date in it, cancelled aside.
+_DUE = """due AS (
+    SELECT order_id, customer, customer_id, sales_rep, promised_date
+    FROM orders
+    WHERE promised_date >= $start::DATE AND promised_date < $end::DATE
+      AND state <> 'cancelled'
+)"""
+
+# The orders due, graded: on_time (delivered on or before the promised day), late
+# (delivered after it), late_open (not delivered, promised day passed), not_yet_due (not
+# delivered, promised day not passed yet).
+_GRADED = """graded AS (
+    SELECT due.*, d.delivered_at,
+           CASE WHEN d.delivered_at::DATE <= due.promised_date THEN 'on_time'
+                WHEN d.delivered_at IS NOT NULL THEN 'late'
+                WHEN due.promised_date < (SELECT now FROM v_now)::DATE THEN 'late_open'
+                ELSE 'not_yet_due' END AS grade
+    FROM due
+    LEFT JOIN kpi_delivered d USING (order_id)
+)"""
+
+_DUE_IN_PERIOD = f"""{_DUE},
+{_GRADED}"""
+
+# The stays that ended in the period.
+_STAYS_ENDED = """stays AS (
+    SELECT * FROM kpi_stays WHERE left_at >= $start AND left_at < $end
 )"""
 
 _STAGE_DWELL_ROWS = f"""WITH {_STAYS_ENDED},
@@ -323,9 +392,6 @@ _REGISTRY: tuple[Kpi, ...] = (
             "不计入。没有承诺交期的订单无法判断,本期交付的此类订单单独计数(no_promise)。"
         ),
         sql=f"""WITH {_DUE},
-{_TOUCHED},
-candidates AS (SELECT order_id FROM due UNION SELECT order_id FROM touched),
-{_delivered("candidates")},
 {_GRADED},
 {_DONE},
 counts AS (
@@ -372,7 +438,7 @@ FROM counts""",
             "本期交付的订单(已取消的除外):从下单日期到交付当日的自然日数;主指标为中位数,"
             "并列出平均值和第 90 百分位数。没有下单日期的订单单独计数(no_order_date)。"
         ),
-        sql=f"""WITH {_DELIVERED_IN_PERIOD}
+        sql=f"""WITH {_DONE}
 SELECT quantile_cont(days, 0.5) AS value,
        count(days) AS n,
        avg(days) AS mean,
@@ -474,19 +540,10 @@ ORDER BY position""",
             "未在本期开始前解除;从未触发的预警不计)的订单所占比例。订单自下单日期(无则自导入时)"
             "起未完结,直到被取消或进入流程最后一个环节。"
         ),
-        sql=f"""WITH closing AS (
-    -- when an order left the open states: cancelled, or moved into the last stage
-    SELECT order_id, max(event_at) AS closed_at
-    FROM stage_events
-    WHERE kind = 'cancel'
-       OR (kind = 'move'
-           AND to_stage = (SELECT stage_id FROM flow_stages ORDER BY position DESC LIMIT 1))
-    GROUP BY order_id
-),
-open_orders AS (
+        sql=f"""WITH open_orders AS (
     SELECT o.order_id
     FROM orders o
-    LEFT JOIN closing c USING (order_id)
+    LEFT JOIN kpi_closed c USING (order_id)
     WHERE coalesce(o.order_date::TIMESTAMPTZ, o.created_at) < $end
       AND (o.state IN {_OPEN_STATES} OR coalesce(c.closed_at, o.updated_at) >= $start)
 ),
@@ -661,7 +718,7 @@ FROM cogs, inv""",
             "本期收到的投诉(标记为投诉的反馈记录)数 ÷ 本期交付的订单数(已取消的除外)。"
             "每条反馈记录计一次,不论涉及哪张订单及其交付日期。从未导入带投诉标记的反馈时无值。"
         ),
-        sql=f"""WITH {_DELIVERED_IN_PERIOD},
+        sql=f"""WITH {_DONE},
 complaints AS (
     SELECT count(*) FILTER (WHERE complaint) AS n FROM feedback
     WHERE received_date >= $start::DATE AND received_date < $end::DATE
@@ -851,16 +908,16 @@ LEFT JOIN delivered d USING (order_id)""",
             "暂停订单数,与模板中 projected_late 规则口径相同。没有环节历史时无法推算"
             "(stage_forecast 由 alerts run 刷新)。"
         ),
-        sql=f"""SELECT count(*) FILTER (WHERE projected_delivery_date > promised_date) AS value,
+        sql="""SELECT count(*) FILTER (WHERE projected_delivery_date > promised_date) AS value,
        count(*) FILTER (WHERE projected_delivery_date IS NULL) AS not_projected,
-       (SELECT count(*) FROM orders WHERE state IN {_OPEN_STATES}) AS open_orders
-FROM v_order_facts
-WHERE state IN {_OPEN_STATES} AND before_delivered AND promised_date >= as_of::DATE""",
-        table_sql=f"""SELECT order_id, customer, sales_rep, stage_name AS stage, promised_date,
+       (SELECT count(*) FROM kpi_open_facts) AS open_orders
+FROM kpi_open_facts
+WHERE before_delivered AND promised_date >= as_of::DATE""",
+        table_sql="""SELECT order_id, customer, sales_rep, stage_name AS stage, promised_date,
        projected_delivery_date,
        date_diff('day', promised_date, projected_delivery_date) AS days_late_projected
-FROM v_order_facts
-WHERE state IN {_OPEN_STATES} AND before_delivered AND promised_date >= as_of::DATE
+FROM kpi_open_facts
+WHERE before_delivered AND promised_date >= as_of::DATE
   AND projected_delivery_date > promised_date
 ORDER BY promised_date, days_late_projected DESC, order_id
 LIMIT 50""",
@@ -889,13 +946,11 @@ LIMIT 50""",
         sql="""SELECT count(DISTINCT sku) AS value,
        count(*) AS short_lines,
        count(DISTINCT order_id) AS orders
-FROM v_line_facts
-WHERE is_short""",
+FROM kpi_short_lines""",
         table_sql="""SELECT sku, count(*) AS short_lines, count(DISTINCT order_id) AS orders,
        sum(shortage_qty) AS shortage_qty, any_value(available) AS available,
        max(open_demand_to_here) AS open_demand
-FROM v_line_facts
-WHERE is_short
+FROM kpi_short_lines
 GROUP BY sku
 ORDER BY shortage_qty DESC, sku
 LIMIT 20""",
@@ -1004,6 +1059,84 @@ def _run(
     return KpiValue(kpi, value, values, rows, kpi.note_for(reason, values, lang))
 
 
+def _blocks_of(kpi: Kpi) -> list[Block]:
+    text = kpi.sql + (kpi.table_sql or "")
+    return [b for b in _BLOCKS if re.search(rf"\b{b.name}\b", text)]
+
+
+class KpiSession:
+    """Computes KPIs over periods on one connection, sharing the building blocks.
+
+    The blocks the KPIs read (:data:`BLOCKS`) are built once, as temporary tables, for a
+    window covering every period asked for (:meth:`prepare` says which up front, so a
+    report builds each block once); a period outside the window rebuilds it wider. The
+    session sets the connection's time zone and drops its tables when it ends.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, tz: str | None = None, lang: str = "en"):
+        self.con = con
+        self.tz = tz
+        self.lang = lang
+        self._zone = "UTC"
+        self._stack = contextlib.ExitStack()
+        self._built: dict[str, tuple[datetime, datetime]] = {}
+
+    def __enter__(self) -> KpiSession:
+        self._zone = self._stack.enter_context(_timezone(self.con, self.tz))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            for name in self._built:
+                self.con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
+            self._built.clear()
+        finally:
+            self._stack.close()
+
+    def prepare(self, needs: Mapping[str, Sequence[Period]]) -> None:
+        """Build the blocks the KPIs ``needs`` names read, over all their periods."""
+        windows: dict[str, list[tuple[datetime, datetime]]] = {}
+        for kid, periods in needs.items():
+            for block in _blocks_of(KPIS[kid]):
+                windows.setdefault(block.name, []).extend(p.bounds(self._zone) for p in periods)
+        for name, bounds in windows.items():
+            self._build(BLOCKS[name], min(b[0] for b in bounds), max(b[1] for b in bounds))
+
+    def _build(self, block: Block, start: datetime, end: datetime) -> None:
+        built = self._built.get(block.name)
+        if built is not None:
+            if "$" not in block.sql or (built[0] <= start and end <= built[1]):
+                return  # built already, over a window that covers this one
+            start, end = min(start, built[0]), max(end, built[1])
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {block.name} AS {block.sql}",
+            _params(block.sql, start, end),
+        )
+        self._built[block.name] = (start, end)
+
+    def compute(self, kpi_ids: Sequence[str], period: Period) -> dict[str, KpiValue]:
+        """The KPIs ``kpi_ids`` over ``period``, each by one statement (two for tables)."""
+        kpis = _require(kpi_ids)
+        self.prepare({k.id: [period] for k in kpis})
+        start, end = period.bounds(self._zone)
+        return {k.id: _run(self.con, k, start, end, self.lang) for k in kpis}
+
+    def compare(
+        self, kpi_ids: Sequence[str], period: Period
+    ) -> dict[str, tuple[KpiValue, KpiValue]]:
+        """Each KPI over ``period`` and over the period before it (none for snapshots)."""
+        kpis = _require(kpi_ids)
+        before_period = previous(period)
+        past_ids = [k.id for k in kpis if not k.snapshot]
+        self.prepare({k.id: [period, before_period] if not k.snapshot else [period] for k in kpis})
+        current = self.compute(kpi_ids, period)
+        past = self.compute(past_ids, before_period) if past_ids else {}
+        note = _SNAPSHOT_NOTE[self.lang == "zh"]
+        return {
+            k.id: (current[k.id], past.get(k.id) or KpiValue(k, None, {}, None, note)) for k in kpis
+        }
+
+
 def compute(
     con: duckdb.DuckDBPyConnection,
     kpi_ids: Sequence[str],
@@ -1015,12 +1148,11 @@ def compute(
     """The KPIs ``kpi_ids`` over ``period``, each by one statement (two for table KPIs).
 
     ``tz``: the workspace's time zone (the period's days are its days); default: the
-    connection's. Notes are in ``lang`` ("en" or "zh").
+    connection's. Notes are in ``lang`` ("en" or "zh"). To compute many periods, use
+    one :class:`KpiSession`: it builds the shared blocks once.
     """
-    kpis = _require(kpi_ids)
-    with _timezone(con, tz) as zone:
-        start, end = period.bounds(zone)
-        return {k.id: _run(con, k, start, end, lang) for k in kpis}
+    with KpiSession(con, tz, lang) as session:
+        return session.compute(kpi_ids, period)
 
 
 def compare(
@@ -1036,15 +1168,8 @@ def compare(
     Snapshot KPIs (open orders now) have no previous value: the second item carries
     ``value`` None and a note saying so.
     """
-    kpis = _require(kpi_ids)
-    current = compute(con, kpi_ids, period, tz, lang=lang)
-    past_ids = [k.id for k in kpis if not k.snapshot]
-    past = compute(con, past_ids, previous(period), tz, lang=lang) if past_ids else {}
-    out: dict[str, tuple[KpiValue, KpiValue]] = {}
-    for k in kpis:
-        before = past.get(k.id) or KpiValue(k, None, {}, None, _SNAPSHOT_NOTE[lang == "zh"])
-        out[k.id] = (current[k.id], before)
-    return out
+    with KpiSession(con, tz, lang) as session:
+        return session.compare(kpi_ids, period)
 
 
 _SNAPSHOT_NOTE = ("measured now: no previous value", "当前时刻的数值,无上期对比")
@@ -1103,7 +1228,8 @@ def kpi_doc_markdown() -> str:
         "`$end::DATE`, which DuckDB casts in the session's time zone (ordertrack sets it "
         "to the workspace's). Now and today come from `v_now`, so a pinned clock "
         "(`ORDERTRACK_NOW`) gives reproducible reports. To run a KPI yourself, replace "
-        "the parameters, e.g. `$start` by `TIMESTAMPTZ '2026-06-01 00:00:00+08'`.",
+        "the parameters, e.g. `$start` by `TIMESTAMPTZ '2026-06-01 00:00:00+08'`, and "
+        "build the blocks it reads first (see [Building blocks](#building-blocks)).",
         "",
         "**Delivered** means the same in every KPI: every parcel (shipment) of the order "
         "is signed for, at the time of the last signature; an order without that (no "
@@ -1126,6 +1252,32 @@ def kpi_doc_markdown() -> str:
             f"| [{k.name_en}](#{k.id}) · {k.name_zh} | `{k.id}` | {k.unit} | "
             f"{k.better or '—'} | {kind} |"
         )
+    out += [
+        "",
+        "## Building blocks",
+        "",
+        "Several KPIs read the same facts: when each order was delivered, when it was "
+        "closed, the stays in each stage. A report builds each of these blocks once, as a "
+        "temporary table named as below, over a window covering every period it shows "
+        "(`$start`/`$end` here are that window's bounds), and the KPIs' SQL reads them "
+        "like tables; the tables are dropped when the report is done. To run a KPI "
+        "yourself in the DuckDB CLI, create the blocks it names first, e.g. "
+        "`CREATE TEMP TABLE kpi_delivered AS …`. Blocks marked *now* are built over the "
+        "open orders of the moment.",
+    ]
+    for b in BLOCKS.values():
+        out += [
+            "",
+            f"### `{b.name}`" + (" · now" if b.snapshot else ""),
+            "",
+            b.about_en,
+            "",
+            b.about_zh,
+            "",
+            "```sql",
+            b.sql,
+            "```",
+        ]
     for k in KPIS.values():
         out += [
             "",

@@ -20,7 +20,7 @@ from ordertrack.errors import UserError
 
 if TYPE_CHECKING:
     from ordertrack.report.charts import Chart
-    from ordertrack.report.kpis import KpiValue
+    from ordertrack.report.kpis import KpiSession, KpiValue
     from ordertrack.report.periods import Period
     from ordertrack.workspace import Workspace
 
@@ -229,7 +229,7 @@ def build_report(
     charts: bool = True,
 ) -> Report:
     """Compute a pack's KPIs over a period (and the one before) and draw its charts."""
-    from ordertrack.report.kpis import KPIS, compare
+    from ordertrack.report.kpis import KPIS, KpiSession
     from ordertrack.report.periods import parse_period, previous
 
     pack = pack_def(ws, pack_id)
@@ -245,12 +245,20 @@ def build_report(
 
         snapshot = [k for k in pack.kpis if KPIS[k].snapshot]
         over_period = [k for k in pack.kpis if not KPIS[k].snapshot]
-        pairs = (
-            compare(store.con, over_period, period, ws.timezone, lang=lang) if over_period else {}
-        )
+        trend_ids = [k for k in pack.trends if k in pack.kpis] if charts else []
+        periods = _trend_periods(period)
+        with KpiSession(store.con, ws.timezone, lang) as session:
+            # every block once, over the report's periods and the trends' six
+            needs = {k: [report.previous, period] for k in over_period}
+            for k in trend_ids:
+                needs[k] = periods
+            session.prepare(needs)
+            pairs = session.compare(over_period, period) if over_period else {}
+            known = {kid: (pairs[kid][1].value, pairs[kid][0].value) for kid in pairs}
+            trend_points = _trend_points(session, trend_ids, periods, lang, known)
         if snapshot:  # open orders now: over the live orders only (a fraction of them all)
-            with live_shadow(store.con):
-                pairs.update(compare(store.con, snapshot, period, ws.timezone, lang=lang))
+            with live_shadow(store.con), KpiSession(store.con, ws.timezone, lang) as session:
+                pairs.update(session.compare(snapshot, period))
         for kid in pack.kpis:
             cur, before = pairs[kid]
             k = cur.kpi
@@ -275,10 +283,6 @@ def build_report(
                 )
                 continue
             report.tiles.append(_tile(cur, before, lang))
-        known = {kid: (pairs[kid][1].value, pairs[kid][0].value) for kid in pairs}
-        trend_points = (
-            _trend_points(store.con, pack, period, ws.timezone, lang, known) if charts else {}
-        )
     if charts:
         _draw(report, trend_points)
     return report
@@ -311,29 +315,32 @@ def _tile(cur: KpiValue, before: KpiValue, lang: str) -> Tile:
     )
 
 
-def _trend_points(
-    con: Any,
-    pack: PackDef,
-    period: Period,
-    tz: str,
-    lang: str,
-    known: dict[str, tuple[Any, Any]],
-) -> dict[str, list[tuple[str, Any]]]:
-    """The trend KPIs over the last six periods of the pack's kind: the last two are the
-    report's own (``known``: previous, current), the four before one query per KPI each."""
-    from ordertrack.report.kpis import compute
+def _trend_periods(period: Period) -> list[Period]:
+    """The last six periods of ``period``'s kind, ending with it."""
     from ordertrack.report.periods import previous
 
     periods = [period]
     for _ in range(5):
         periods.insert(0, previous(periods[0]))
-    ids = [k for k in pack.trends if k in pack.kpis]
+    return periods
+
+
+def _trend_points(
+    session: KpiSession,
+    ids: list[str],
+    periods: list[Period],
+    lang: str,
+    known: dict[str, tuple[Any, Any]],
+) -> dict[str, list[tuple[str, Any]]]:
+    """The trend KPIs over ``periods``: the last two are the report's own (``known``:
+    previous, current), the four before one statement per KPI each."""
     points: dict[str, list[tuple[str, Any]]] = {k: [] for k in ids}
+    last = len(periods) - 2
     for i, p in enumerate(periods):
-        if i >= 4 and all(k in known for k in ids):
-            values = {k: known[k][i - 4] for k in ids}
+        if i >= last and all(k in known for k in ids):
+            values = {k: known[k][i - last] for k in ids}
         else:
-            computed = compute(con, ids, p, tz, lang=lang) if ids else {}
+            computed = session.compute(ids, p) if ids else {}
             values = {k: computed[k].value for k in ids}
         for kid in ids:
             points[kid].append((p.label_for(lang), values[kid]))
