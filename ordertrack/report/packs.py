@@ -250,8 +250,8 @@ def build_report(
         with KpiSession(store.con, ws.timezone, lang) as session:
             # every block once, over the report's periods and the trends' six
             needs = {k: [report.previous, period] for k in over_period}
-            for k in trend_ids:
-                needs[k] = periods
+            for tid in trend_ids:
+                needs[tid] = periods
             session.prepare(needs)
             pairs = session.compare(over_period, period) if over_period else {}
             known = {kid: (pairs[kid][1].value, pairs[kid][0].value) for kid in pairs}
