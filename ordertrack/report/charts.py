@@ -336,17 +336,22 @@ def ranking(
     unit: str,
     lang: Lang,
     highlight: str | None = None,
+    in_order: bool = False,
+    titled: bool = True,
 ) -> Chart:
     """Horizontal bars, largest on top, each value printed at its bar's end.
 
     At most :data:`MAX_RANKING_ITEMS` bars (the largest) are drawn; long labels are cut
     with "…". ``highlight`` names the item drawn in the accent colour (e.g. "our" stage).
+    ``in_order``: the bars in the order given, first on top (e.g. the flow's stages).
+    ``titled=False`` leaves the title out of the image (a heading above it says it
+    already); it still opens the alt text.
     """
     lang = _check_lang(lang)
     clean = [(str(name), v) for name, raw in items if (v := _number(raw)) is not None]
     if not clean:
         return _no_data(title, lang)
-    ranked = sorted(clean, key=lambda item: -item[1])[:MAX_RANKING_ITEMS]
+    ranked = (clean if in_order else sorted(clean, key=lambda item: -item[1]))[:MAX_RANKING_ITEMS]
     slots = max(len(ranked), 5)  # few bars stay thin and at the top
 
     def draw(fig: Figure) -> None:
@@ -372,7 +377,7 @@ def ranking(
             ax.spines["left"].set_visible(False)
             ax.axvline(0, color=MUTED_COLOR, linewidth=0.8)
 
-    top = ranked[:3]
+    top = sorted(ranked, key=lambda item: -item[1])[:3]  # the largest, whatever the order
     if lang == "zh":
         listed = "、".join(f"{name} {_fmt_value(v, unit)}" for name, v in top)
         alt = f"条形图：{title}，共 {len(clean)} 项"
@@ -383,7 +388,7 @@ def ranking(
         alt = f"Bar chart: {title}, {len(clean)} items"
         alt += f" (top {len(ranked)} shown)" if len(ranked) < len(clean) else ""
         alt += f"; top {len(top)}: {listed}."
-    return _render(title, lang, [name for name, _ in ranked], draw, alt)
+    return _render(title, lang, [name for name, _ in ranked], draw, alt, titled=titled)
 
 
 def share(parts: Sequence[tuple[str, float]], *, title: str, lang: Lang) -> Chart:
@@ -512,6 +517,7 @@ def _render(
     alt: str,
     *,
     height_px: int = HEIGHT_PX,
+    titled: bool = True,
 ) -> Chart:
     """Draw one figure in ordertrack's style and return its PNG.
 
@@ -531,7 +537,8 @@ def _render(
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
         fig = Figure(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI, layout="constrained")
         FigureCanvasAgg(fig)
-        fig.suptitle(title, x=0.01, ha="left")
+        if titled:
+            fig.suptitle(title, x=0.01, ha="left")
         draw(fig)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})

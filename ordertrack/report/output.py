@@ -154,10 +154,18 @@ def _tile_view(tile: Tile, lang: str) -> dict[str, Any]:
     }
 
 
+def _shown_columns(s: Section) -> list[str]:
+    """The columns a reader sees: a stage's name, not also its id (the XLSX keeps both)."""
+    if "name" in s.columns:
+        return [c for c in s.columns if c != "stage"]
+    return list(s.columns)
+
+
 def _section_view(s: Section, src: dict[int, str], lang: str) -> dict[str, Any]:
+    columns = _shown_columns(s)
     numeric = {
         c
-        for c in s.columns
+        for c in columns
         if any(
             isinstance(r.get(c), int | float | Decimal) and not isinstance(r.get(c), bool)
             for r in s.rows
@@ -167,10 +175,12 @@ def _section_view(s: Section, src: dict[int, str], lang: str) -> dict[str, Any]:
         "name": s.name,
         "headline": s.headline,
         "note": s.note,
-        "columns": s.columns,
-        "headers": [header(c, lang) for c in s.columns],
+        "columns": columns,
+        "headers": [
+            header("stage" if c == "name" and "stage" in s.columns else c, lang) for c in columns
+        ],
         "numeric": numeric,
-        "rows": [{c: _cell(r.get(c)) for c in s.columns} for r in s.rows],
+        "rows": [{c: _cell(r.get(c)) for c in columns} for r in s.rows],
         "chart": _chart_view(s.chart, src) if s.chart is not None else None,
     }
 
@@ -230,7 +240,7 @@ def render_text(report: Report) -> str:
     for s in report.sections:
         out += ["", s.name + (f" — {t['bottleneck']}: {s.headline}" if s.headline else "")]
         for r in s.rows[:10]:
-            out.append("  " + " | ".join(_cell(r.get(c)) for c in s.columns))
+            out.append("  " + " | ".join(_cell(r.get(c)) for c in _shown_columns(s)))
     for w in report.warnings:
         out += ["", w]
     return "\n".join(out) + "\n"

@@ -371,17 +371,25 @@ def _draw(report: Report, trend_points: dict[str, list[tuple[str, Any]]]) -> Non
                 if r.get("n")
             ]
             s.chart = charts.ranking(
-                items, title=s.name, unit=_unit_label("h", lang), lang=lang, highlight=s.headline
+                items,
+                title=s.name,
+                unit=_unit_label("h", lang),
+                lang=lang,
+                highlight=s.headline,
+                in_order=True,  # the flow's order: where the bottleneck sits in it
+                titled=False,  # the section's heading is the title
             )
         elif s.kpi_id in ("top_late_customers", "top_late_reps") and s.rows:
             key = next(iter(s.rows[0]))
             items = [(str(r.get(key)), float(r.get("late") or 0)) for r in s.rows]
-            s.chart = charts.ranking(items, title=s.name, unit="", lang=lang)
+            s.chart = charts.ranking(items, title=s.name, unit="", lang=lang, titled=False)
         elif s.kpi_id == "open_funnel" and s.rows:
             stages = [
                 (str(r.get("name") or r.get("stage")), float(r.get("orders") or 0)) for r in s.rows
             ]
-            s.chart = charts.ranking(stages, title=s.name, unit="", lang=lang)
+            s.chart = charts.ranking(
+                stages, title=s.name, unit="", lang=lang, in_order=True, titled=False
+            )
     report.warnings += sorted({c.warning for c in report.charts() if c.warning})
 
 
