@@ -380,3 +380,12 @@ def test_readers_see_the_flow_as_configured_now(workspace: Path, frozen: datetim
 def test_run_sql_refuses_a_negative_limit(workspace: Path) -> None:
     with pytest.raises(UserError, match="the limit must be 0 or more, got -1"):
         run_sql(open_workspace(workspace), "SELECT 1", limit=-1)
+
+
+def test_no_progress_bar_on_stdout(workspace: Path) -> None:
+    """DuckDB draws its progress bar on stdout after 2 s: it would land in `--json` output
+    and cron mail, so every connection ordertrack opens has it off."""
+    for read_only in (False, True):
+        with open_workspace(workspace).connect(read_only=read_only) as store:
+            row = store.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+            assert row == (False,)
