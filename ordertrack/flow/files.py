@@ -54,7 +54,8 @@ def read_requests(path: Path, config: Config) -> list[tuple[int, str, str | None
         order_col = next(i for i, k in enumerate(keys) if k in order_keys)
         stage_col = next((i for i, k in enumerate(keys) if k in stage_keys), None)
         width = len(keys)
-        con = duckdb.connect(config={"enable_progress_bar": False})
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")  # it would draw on stdout
         try:
             reader = read_excel_table if src.kind == "excel" else read_csv_table
             reader(con, src, src.preview_rows[header_index], 0, width)

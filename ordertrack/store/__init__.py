@@ -213,7 +213,10 @@ def _connect(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConn
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            # no progress bar: DuckDB draws it on stdout, into --json output and cron mail
+            con.execute("SET enable_progress_bar = false")
+            return con
         except duckdb.Error as e:
             if not is_lock_conflict(e):
                 raise translate(e, path) from None
