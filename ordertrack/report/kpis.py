@@ -544,7 +544,8 @@ ORDER BY position""",
     SELECT o.order_id
     FROM orders o
     LEFT JOIN kpi_closed c USING (order_id)
-    WHERE coalesce(o.order_date::TIMESTAMPTZ, o.created_at) < $end
+    -- ordered before the period's end (no cast per row: $end is a midnight)
+    WHERE (o.order_date < $end::DATE OR (o.order_date IS NULL AND o.created_at < $end))
       AND (o.state IN {_OPEN_STATES} OR coalesce(c.closed_at, o.updated_at) >= $start)
 ),
 flagged AS (
