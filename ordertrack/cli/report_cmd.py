@@ -91,7 +91,7 @@ def report_build(
 
 @report_app.command("list")
 def report_list(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
-    """List the packs: built in and from ordertrack.toml [packs.NAME]."""
+    """List the packs: built in and from ordertrack.toml \\[packs.NAME]."""
     from ordertrack.report.packs import list_packs
 
     rows = list_packs(open_ws(workspace))
@@ -123,7 +123,7 @@ def report_send(
         list[str] | None,
         typer.Option(
             "--to",
-            help="An e-mail address, a person ([people]) or a role ([roles]); repeat it or "
+            help="An e-mail address, a person (\\[people]) or a role (\\[roles]); repeat it or "
             "separate with commas. Default: the pack's recipients.",
         ),
     ] = None,
@@ -135,7 +135,7 @@ def report_send(
     """E-mail a pack's report: one message per recipient, with the charts inline and the
     KPI tables as an XLSX attachment.
 
-    Needs [notify.smtp] in ordertrack.toml. The messages go through the outbox: one the
+    Needs \\[notify.smtp] in ordertrack.toml. The messages go through the outbox: one the
     mail server did not take stays queued with its error (exit 1) and `ordertrack outbox
     retry` sends it later.
     """

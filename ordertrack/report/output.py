@@ -161,6 +161,11 @@ def _shown_columns(s: Section) -> list[str]:
     return list(s.columns)
 
 
+def _header(s: Section, column: str, lang: str) -> str:
+    """A column's header; a stage's name is headed "Stage" (its id is not shown)."""
+    return header("stage" if column == "name" and "stage" in s.columns else column, lang)
+
+
 def _section_view(s: Section, src: dict[int, str], lang: str) -> dict[str, Any]:
     columns = _shown_columns(s)
     numeric = {
@@ -176,9 +181,7 @@ def _section_view(s: Section, src: dict[int, str], lang: str) -> dict[str, Any]:
         "headline": s.headline,
         "note": s.note,
         "columns": columns,
-        "headers": [
-            header("stage" if c == "name" and "stage" in s.columns else c, lang) for c in columns
-        ],
+        "headers": [_header(s, c, lang) for c in columns],
         "numeric": numeric,
         "rows": [{c: _cell(r.get(c)) for c in columns} for r in s.rows],
         "chart": _chart_view(s.chart, src) if s.chart is not None else None,
@@ -239,8 +242,15 @@ def render_text(report: Report) -> str:
         out.append(f"- {tile.name}: {v['value_text']}  {v['arrow']} {v['delta_text']}".rstrip())
     for s in report.sections:
         out += ["", s.name + (f" — {t['bottleneck']}: {s.headline}" if s.headline else "")]
+        columns = _shown_columns(s)
+        if not s.rows:
+            out.append("  " + (s.note or t["nothing"]))
+            continue
+        out.append("  " + " | ".join(_header(s, c, lang) for c in columns))
         for r in s.rows[:10]:
-            out.append("  " + " | ".join(_cell(r.get(c)) for c in _shown_columns(s)))
+            out.append("  " + " | ".join(_cell(r.get(c)) for c in columns))
+        if len(s.rows) > 10:
+            out.append(f"  … {len(s.rows) - 10:,}" + (" more" if lang == "en" else " 行未列出"))
     for w in report.warnings:
         out += ["", w]
     return "\n".join(out) + "\n"
