@@ -1583,7 +1583,7 @@ def test_human_summary_shows_counts_and_first_rejects(
         "1",
         "0",
     ]
-    assert "orders.csv: 1 rows rejected (kept in import_rejects), first:" in result.stdout
+    assert "orders.csv: 1 row rejected (kept in import_rejects), first:" in result.stdout
     assert '  row 4, 下单日期 "someday": not a date' in result.stdout
     assert "ordertrack imports rejects 1" in result.stdout
 

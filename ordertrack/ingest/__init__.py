@@ -305,7 +305,7 @@ def _import_one(
     con = store.con
     step(0)
     reader = read_excel_table if src.kind == "excel" else read_csv_table
-    pl.too_wide(plan)
+    pl.too_wide(plan, result.path)
     reader(con, src, plan.match.header_row, p.skip_rows, plan.width)
     _name_blank_columns(con, plan)
     step(1)

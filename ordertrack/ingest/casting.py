@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ordertrack.entities import Field
-from ordertrack.ingest.normalize import FULLWIDTH, HALFWIDTH
+from ordertrack.ingest.normalize import FULLWIDTH, HALFWIDTH, INVISIBLE
 from ordertrack.ingest.readers import EXCEL_ERRORS
 from ordertrack.store.text import lit
 
@@ -95,9 +95,13 @@ class Caster:
         and the default applied."""
         expr = t
         if f.name in ID_FIELDS or f.kind != "text":
+            # only cells with a non-ASCII character: composed (NFC), full-width forms made
+            # ASCII, invisible characters (zero-width, direction marks) removed — so an id
+            # that looks like SO-001 is SO-001
             expr = (
-                f"(CASE WHEN strlen({t}) <> length({t}) THEN nullif(trim(translate({t}, "
-                f"{lit(FULLWIDTH)}, {lit(HALFWIDTH)})), '') ELSE {t} END)"
+                f"(CASE WHEN strlen({t}) <> length({t}) THEN nullif(trim(translate("
+                f"nfc_normalize({t}), {lit(FULLWIDTH + INVISIBLE)}, {lit(HALFWIDTH)})), '') "
+                f"ELSE {t} END)"
             )
         if values:
             cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in values.items())
@@ -113,7 +117,7 @@ class Caster:
         if has_map or f.kind in ("text", "bool"):
             return None
         if f.kind in ("decimal", "int"):
-            return None if self.decimal == "," else f"TRY_CAST({col} AS DECIMAL(38,6))"
+            return None if self.decimal == "," else plain_decimal(col)
         if self.user_formats:
             return None
         return f"TRY_CAST({col} AS TIMESTAMP)"
@@ -146,7 +150,7 @@ class Caster:
         import re
 
         # Fast path first: a plain number casts directly; only the rest is cleaned.
-        t = f"regexp_replace({s}, '[¥￥$€£\\s\\x{{3000}}]|RMB|CNY|元', '', 'g')"
+        t = f"regexp_replace({s}, '[¥￥$€£\\s\\x{{3000}}\\x{{a0}}\\x{{202f}}]|RMB|CNY|元', '', 'g')"
         t = f"regexp_replace({t}, '^\\((.*)\\)$', '-\\1')"
         if self.decimal == ",":
             sep = self.thousands if self.thousands is not None else "."
@@ -155,7 +159,7 @@ class Caster:
         else:
             sep = self.thousands if self.thousands is not None else ","
             frac = "\\."
-            fast = f"TRY_CAST({s} AS DECIMAL(38,6))"
+            fast = plain_decimal(s)
         sep_re = re.escape(sep) if sep.strip() else ""  # SQL literals keep backslashes as is
         grouped = (
             f"[+-]?(\\d{{1,3}}({sep_re}\\d{{3}})+|\\d+)({frac}\\d+)?"
@@ -235,6 +239,12 @@ class Caster:
         if f.kind == "text":
             checks.append(f"WHEN length({s}) > 100000 THEN 'text longer than 100,000 characters'")
         return "(CASE " + " ".join(checks) + " END)"
+
+
+def plain_decimal(col: str) -> str:
+    """DuckDB's own cast of a plain number; not for text with ``_`` (the cast would read
+    ``1_0_0`` as 100), which goes to the stricter path."""
+    return f"(CASE WHEN NOT contains({col}, '_') THEN TRY_CAST({col} AS DECIMAL(38,6)) END)"
 
 
 def tuple_sql(values: list[str]) -> str:

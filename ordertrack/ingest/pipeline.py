@@ -546,6 +546,9 @@ def path_display(path: Path) -> str:
         return str(path)
 
 
-def too_wide(plan: Plan) -> None:
+def too_wide(plan: Plan, path: str) -> None:
     if plan.width > 2000:
-        raise InputError(f"the header has {plan.width} columns; at most 2000 are supported")
+        raise InputError(
+            f"{path}: the header has {plan.width} columns; at most 2000 are supported",
+            hint="Delete the columns the import does not need, or split the file.",
+        )

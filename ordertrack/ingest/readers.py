@@ -80,6 +80,8 @@ class FileScan:
     sha256: str
     utf8: bool
     blank_lines: list[int]  # 1-based physical line numbers of empty lines
+    nul_line: int | None = None  # the first line with a NUL byte (binary data, or UTF-16)
+    mixed_eol: bool = False  # the first line ends in CRLF, some later one in a lone LF
 
 
 def sha256_file(path: Path) -> str:
@@ -104,8 +106,22 @@ def scan_file(path: Path, sha256: str | None = None) -> FileScan:
     candidates: list[int] = []  # byte offsets of line breaks followed by an empty line
     offset = 0
     tail = b""
+    nul_line: int | None = None
+    lines = 0
+    first_eol = head.find(b"\n")
+    crlf_first = first_eol > 0 and head[first_eol - 1 : first_eol] == b"\r"
+    lone_lf = 0
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
+            if nul_line is None and b"\x00" in chunk:
+                nul_line = lines + chunk.count(b"\n", 0, chunk.index(b"\x00")) + 1
+            if crlf_first and not lone_lf:
+                lone_lf = (
+                    chunk.count(b"\n")
+                    - chunk.count(b"\r\n")
+                    - (chunk.startswith(b"\n") and tail.endswith(b"\r"))
+                )
+            lines += chunk.count(b"\n")
             if (
                 b"\n\n" in chunk
                 or b"\n\r\n" in chunk
@@ -118,7 +134,13 @@ def scan_file(path: Path, sha256: str | None = None) -> FileScan:
                 candidates += [base + m.start() for m in re.finditer(rb"\n(?=\r?\n)", window)]
             tail = chunk[-2:]
             offset += len(chunk)
-    return FileScan(sha256 or sha256_file(path), utf8, _line_numbers(path, sorted(set(candidates))))
+    return FileScan(
+        sha256 or sha256_file(path),
+        utf8,
+        _line_numbers(path, sorted(set(candidates))),
+        nul_line,
+        bool(crlf_first and lone_lf),
+    )
 
 
 def _line_numbers(path: Path, offsets: list[int]) -> list[int]:
@@ -188,6 +210,18 @@ def _open_csv(
         )
     enc = (encoding or "").lower().replace("_", "-") or detect_encoding(path, scan)
     src = Source(path, "csv", encoding=enc, encoding_given=bool(encoding))
+    if scan.nul_line is not None and not enc.startswith("utf-16"):
+        raise InputError(
+            f"{path}: line {scan.nul_line} contains NUL bytes (binary data, not {enc.upper()} text)",
+            hint="Export the file again as text (CSV UTF-8); a file saved as UTF-16 needs "
+            'encoding = "utf-16-le" (or -be) in the profile.',
+        )
+    if encoding and enc.replace("-", "") in GB_NAMES and scan.utf8 and not _ascii_head(path):
+        # GBK read from UTF-8 bytes is mojibake that no check downstream would catch
+        raise InputError(
+            f'{path}: the file is UTF-8 text, though the profile says encoding = "{encoding}"',
+            hint="Remove the encoding key from the profile (UTF-8 and GBK are detected).",
+        )
     if enc in ("utf-8", "utf-8-sig", "utf8"):
         src.encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
         src.utf8_path = path
@@ -195,15 +229,24 @@ def _open_csv(
     else:
         src.utf8_path = transcode(path, enc, tmp_dir)
         src.blank_lines = scan.blank_lines  # line breaks are the same in any encoding
+    if scan.mixed_eol:
+        src.utf8_path = _lf_copy(src.utf8_path, tmp_dir)
     try:
         with src.utf8_path.open("r", encoding="utf-8-sig", newline="") as f:
             text = f.read(256 * 1024)
     except UnicodeDecodeError as e:
+        bad, line = _first_bad_utf8(src.utf8_path, e)
+        if encoding:
+            raise InputError(
+                f"{path}: not valid UTF-8 text (byte {bad!r}), though the "
+                f'profile says encoding = "{encoding}"',
+                hint='The file is probably GBK: set encoding = "gb18030" in the profile (or '
+                "remove the key to have it detected).",
+            ) from None
         raise InputError(
-            f"{path}: not valid UTF-8 text (byte {e.object[e.start : e.start + 2]!r}), though the "
-            f'profile says encoding = "{encoding}"',
-            hint='The file is probably GBK: set encoding = "gb18030" in the profile (or remove '
-            "the key to have it detected).",
+            f"{path}: line {line} is not valid UTF-8 text (byte {bad!r}); the file may be cut "
+            "short or damaged",
+            hint="Export it again from the source system.",
         ) from None
     lines = text.splitlines()
     if len(text) == 256 * 1024 and lines:
@@ -218,18 +261,69 @@ def _open_csv(
     return src
 
 
-def detect_encoding(path: Path, scan: FileScan) -> str:
-    """UTF-8 (BOM or not) if the whole file decodes as UTF-8; else GB18030 (⊃ GBK)."""
+GB_NAMES = {"gbk", "gb2312", "gb18030", "cp936"}
+# Format characters GBK text never holds: what Big5 or Latin-1 bytes read as GBK give.
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
+def _first_bad_utf8(path: Path, e: UnicodeDecodeError) -> tuple[bytes, int]:
+    """The first bytes that are not UTF-8 in the head of ``path``, and their line."""
     with path.open("rb") as f:
-        start = f.read(4)
+        raw = f.read(CHUNK)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(raw, final=len(raw) < CHUNK)
+    except UnicodeDecodeError as found:
+        return raw[found.start : found.start + 2], raw[: found.start].count(b"\n") + 1
+    return e.object[e.start : e.start + 2], 1
+
+
+def detect_encoding(path: Path, scan: FileScan) -> str:
+    """UTF-8 (BOM or not) if the whole file decodes as UTF-8; UTF-16 with a BOM, or without
+    one when every other byte is NUL; else GB18030 (⊃ GBK), unless that gives text no GBK
+    export holds (private-use characters: Big5 read as GBK)."""
+    with path.open("rb") as f:
+        start = f.read(4096)
     if start.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if scan.nul_line is not None and len(start) >= 4:
+        even, odd = start[0::2].count(0), start[1::2].count(0)
+        if odd > len(start) // 4 and even == 0:
+            return "utf-16-le"
+        if even > len(start) // 4 and odd == 0:
+            return "utf-16-be"
     if scan.utf8:
         return "utf-8"
     check_mixed_encoding(path)
+    _check_not_big5(path)
     return "gb18030"
+
+
+def _ascii_head(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(CHUNK).isascii()
+
+
+def _check_not_big5(path: Path) -> None:
+    """Refuse a file that decodes as GB18030 only into private-use characters (mojibake)."""
+    with path.open("rb") as f:
+        head = f.read(CHUNK)
+    text = codecs.getincrementaldecoder("gb18030")(errors="replace").decode(head)
+    found = _PRIVATE_USE.search(text)
+    if not found:
+        return
+    line = text[: found.start()].count("\n") + 1
+    try:
+        codecs.getincrementaldecoder("big5")().decode(head)
+        guess = 'it looks like Big5 (traditional Chinese): set encoding = "big5" in the profile'
+    except UnicodeDecodeError:
+        guess = "set the file's encoding in the profile"
+    raise InputError(
+        f"{path}: line {line} is neither UTF-8 nor GBK text (read as GBK it gives characters "
+        "no export holds)",
+        hint=f"{guess[:1].upper()}{guess[1:]}, or save the file as UTF-8.",
+    )
 
 
 def check_mixed_encoding(path: Path) -> None:
@@ -244,6 +338,15 @@ def check_mixed_encoding(path: Path) -> None:
                 line.decode("utf-8")
                 utf8_lines.append(n)
             except UnicodeDecodeError:
+                try:
+                    line.decode("gb18030")
+                except UnicodeDecodeError as e:
+                    raise InputError(
+                        f"{path}: line {n} is neither UTF-8 nor GBK text "
+                        f"(byte {e.object[e.start : e.start + 2]!r})",
+                        hint="The file is damaged or in another encoding: export it again as "
+                        'UTF-8, or set encoding = "…" in the profile.',
+                    ) from None
                 gbk_lines.append(n)
             if utf8_lines and gbk_lines and len(utf8_lines) + len(gbk_lines) > 50:
                 break
@@ -289,6 +392,27 @@ def transcode(path: Path, encoding: str, tmp_dir: Path | None) -> Path:
                 line += chunk.count(b"\n")
                 out.write(text.encode("utf-8"))
             out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except BaseException:
+        out_path.unlink(missing_ok=True)
+        raise
+    return out_path
+
+
+def _lf_copy(path: Path, tmp_dir: Path | None) -> Path:
+    """A copy with CRLF line ends made LF, for a file that mixes the two (DuckDB's reader
+    takes the line end of the first line for all of them)."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(suffix=".csv", prefix="ordertrack-lf-", dir=tmp_dir)
+    out_path = Path(name)
+    try:
+        with path.open("rb") as src, open(fd, "wb") as out:
+            carry = b""
+            while chunk := src.read(CHUNK):
+                data = carry + chunk
+                carry = b"\r" if data.endswith(b"\r") else b""
+                out.write(data[: len(data) - len(carry)].replace(b"\r\n", b"\n"))
+            out.write(carry)
     except BaseException:
         out_path.unlink(missing_ok=True)
         raise
@@ -377,6 +501,8 @@ def _open_excel(path: Path, sheet: str | int | None) -> Source:
             hint="Open it in Excel, remove the password (File → Info → Protect Workbook) and "
             "save it as .xlsx; or rename an old workbook to .xls.",
         )
+    if not magic.startswith((b"PK", b"\xd0\xcf\x11\xe0")):
+        _not_a_workbook(path)
     if suffix in (".xlsx", ".xlsm") and not magic.startswith(b"PK"):
         raise InputError(
             f"{path}: not a valid Excel workbook (the file is damaged or not Excel)",
@@ -426,6 +552,35 @@ def _open_excel(path: Path, sheet: str | int | None) -> Source:
         src.preview_rows.append(src._origin[0] + i + 1)
     _apply_errors_to_preview(src)
     return src
+
+
+def _not_a_workbook(path: Path) -> None:
+    """A web page or a text file saved with an Excel name (ERP "Excel" exports often are)."""
+    with path.open("rb") as f:
+        head = f.read(4096)
+    text = head.removeprefix(codecs.BOM_UTF8).lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) or b"<table" in text:
+        raise InputError(
+            f"{path}: this is a web page (HTML) saved with a {path.suffix} name, not a workbook",
+            hint="Open it in Excel and save it as .xlsx (or export CSV from the source system).",
+        )
+    if b"\n" in head and _is_text(head):
+        raise InputError(
+            f"{path}: this is a text (CSV) file saved with a {path.suffix} name, not a workbook",
+            hint="Rename it to .csv and import it again.",
+        )
+
+
+def _is_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    for enc in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(enc)().decode(head)
+            return True
+        except UnicodeDecodeError:
+            pass
+    return False
 
 
 def _choose_sheet(path: Path, names: list[str], sheet: str | int | None) -> str:
