@@ -33,6 +33,7 @@ from ordertrack.durations import Duration
 from ordertrack.entities import ENTITIES
 from ordertrack.errors import ConfigError, Problem, show_value
 from ordertrack.report.settings import PackConfig
+from ordertrack.schedule.settings import ScheduleSettings
 
 CONFIG_FILE = "ordertrack.toml"
 
@@ -350,6 +351,11 @@ class Config(_Model):
         description="Who gets notifications and how (`[people.KEY]`): KEY as roles and "
         "orders name them.",
     )
+    schedule: ScheduleSettings = Field(
+        default_factory=ScheduleSettings,
+        description="What `ordertrack schedule run` does and when (`[schedule]`); see "
+        "docs/scheduling.md.",
+    )
 
     @property
     def known_roles(self) -> list[str]:
@@ -493,6 +499,7 @@ def check_config(config: Config, file: str = CONFIG_FILE) -> list[Problem]:
             add(f"roles.{role}", "a person is listed twice")
     problems += rule_problems(config, file)
     problems += pack_problems(config, file)
+    problems += schedule_problems(config, file)
     from ordertrack.ingest.profiles import check_profile
 
     for name, profile in config.profiles.items():
@@ -555,6 +562,20 @@ def pack_problems(config: Config, file: str = CONFIG_FILE) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def schedule_problems(config: Config, file: str = CONFIG_FILE) -> list[Problem]:
+    """Scheduled reports name known packs."""
+    if not config.schedule.reports:
+        return []
+    from ordertrack.report.packs import BUILTIN_PACKS
+
+    known = list(dict.fromkeys([*BUILTIN_PACKS, *config.packs]))
+    return [
+        Problem(file, f"schedule.reports[{i}].pack", _unknown("pack", job.pack, known))
+        for i, job in enumerate(config.schedule.reports)
+        if job.pack not in known
+    ]
 
 
 def rule_problems(config: Config, file: str = CONFIG_FILE) -> list[Problem]:

@@ -70,6 +70,7 @@ from ordertrack.cli import (  # noqa: E402
     flow_cmd,
     imports_cmd,
     report_cmd,
+    schedule_cmd,
     workspace_cmd,
 )
 
@@ -82,6 +83,7 @@ app.add_typer(alerts_cmd.alerts_app, name="alerts")
 app.add_typer(alerts_cmd.tasks_app, name="tasks")
 app.add_typer(alerts_cmd.outbox_app, name="outbox")
 app.add_typer(report_cmd.report_app, name="report")
+app.add_typer(schedule_cmd.schedule_app, name="schedule")
 workspace_cmd.register(app)
 data_cmd.register(app)
 imports_cmd.register(app)
