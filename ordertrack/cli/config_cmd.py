@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from ordertrack.cli._common import JsonOpt, WorkspaceOpt, console, make_typer, print_json
+from ordertrack.cli._common import (
+    JsonOpt,
+    WorkspaceOpt,
+    console,
+    counted,
+    make_typer,
+    print_json,
+)
 
 app = make_typer("Check and show the workspace configuration (ordertrack.toml).")
 
@@ -24,8 +31,9 @@ def check(workspace: WorkspaceOpt = None) -> None:
     if problems:
         raise ConfigError(problems)
     console().print(
-        f"{ws.config_path}: OK — {len(c.flow.stages)} stages, {len(c.roles)} roles, "
-        f"{len(c.rules)} rules, {len(c.profiles)} profiles",
+        f"{ws.config_path}: OK — {counted(len(c.flow.stages), 'stage')}, "
+        f"{counted(len(c.roles), 'role')}, {counted(len(c.rules), 'rule')}, "
+        f"{counted(len(c.profiles), 'profile')}",
         markup=False,  # a path such as /data/[2026]/ws is text, not markup
         soft_wrap=True,  # one line, never broken inside the path
     )

@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from ordertrack.cli._common import WaitOpt, WorkspaceOpt, _default, cell, console, open_ws
+from ordertrack.cli._common import (
+    WaitOpt,
+    WorkspaceOpt,
+    _default,
+    cell,
+    console,
+    counted,
+    open_ws,
+)
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -74,4 +82,4 @@ def sql(
         for r in result.rows:
             table.add_row(*(Text(cell(v)) for v in r))
         console().print(table)
-        console(stderr=True).print(f"{len(result.rows):,} rows", style="dim")
+        console(stderr=True).print(counted(len(result.rows), "row"), style="dim")

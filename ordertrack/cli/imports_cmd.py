@@ -13,6 +13,7 @@ from ordertrack.cli._common import (
     WorkspaceOpt,
     cell,
     console,
+    counted,
     is_tty,
     make_typer,
     open_ws,
@@ -126,7 +127,10 @@ def render_import_results(results: list[ImportResult]) -> None:
             out.print(f"{r.file_name}: {r.message}", markup=False)
         if r.rejected:
             kept = "would be kept" if r.status == "dry_run" else "kept in import_rejects"
-            out.print(f"{r.file_name}: {r.rejected:,} rows rejected ({kept}), first:", markup=False)
+            out.print(
+                f"{r.file_name}: {counted(r.rejected, 'row')} rejected ({kept}), first:",
+                markup=False,
+            )
             for x in r.rejects:
                 value = "" if x["value"] is None else f' "{str(x["value"])[:60]}"'
                 out.print(f"  row {x['row']}, {x['column']}{value}: {x['reason']}", markup=False)
@@ -319,4 +323,4 @@ def export(
     from ordertrack.ingest.export import export as do_export
 
     n = do_export(open_ws(workspace, wait), out, entity=entity, query=query)
-    console().print(f"Wrote {n:,} rows to {out}", markup=False)
+    console().print(f"Wrote {counted(n, 'row')} to {out}", markup=False)
