@@ -204,6 +204,7 @@ def demo(
         "ordertrack imports list",
         "ordertrack import exports/*   # again: every file is skipped, nothing changes",
         "ordertrack export v_order_facts --out out/orders.xlsx",
+        "ordertrack schedule next   # what `schedule run` would do, and when ([schedule])",
     ):
         if line.startswith("ordertrack ") and me != "ordertrack":
             line = me + line[len("ordertrack") :]
