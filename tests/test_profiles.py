@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import tomllib
 from pathlib import Path
@@ -232,8 +233,10 @@ def test_profile_suggest_prints_toml_that_imports_the_file(
     assert result.exit_code == EXIT_OK, result.output
     assert result.stdout.startswith("# Suggested from CRM Export 0601.csv")
     data = tomllib.loads(result.stdout)
-    profile = data["profiles"]["crm_export_0601"]
+    profile = data["profiles"]["crm_export"]  # the file's name without its date
     assert profile["entity"] == "orders"
+    assert profile["files"] == ["CRM Export *"]  # picks this file and the next ones
+    assert fnmatch.fnmatch(path.name, profile["files"][0])
     assert profile["columns"] == {
         "order_id": "Order No",
         "customer": "Customer",
@@ -245,7 +248,7 @@ def test_profile_suggest_prints_toml_that_imports_the_file(
     add_profiles(workspace, result.stdout)
     check = invoke("config", "check", "-w", str(workspace))
     assert check.exit_code == EXIT_OK, check.output
-    imported = import_one(invoke, workspace, str(path), "--profile", "crm_export_0601")
+    imported = import_one(invoke, workspace, str(path), "--profile", "crm_export")
     assert_counts(imported, inserted=2)
     assert rows(
         workspace,
@@ -392,3 +395,22 @@ def test_a_profile_with_an_unknown_field_is_a_config_error(
         'did you mean "order_id"?'
     ), result.stderr
     assert count(workspace, "orders") == 0
+
+
+@pytest.mark.parametrize(
+    ("file_name", "glob"),
+    [
+        ("U8销售订单列表_0701.csv", "U8销售订单列表_*"),
+        ("销售订单_2026Q2.xlsx", "销售订单_*"),
+        ("orders-2026-06-30.csv", "orders-*"),
+        ("客户档案.xlsx", "客户档案*"),
+        ("2026.csv", "2026*"),
+    ],
+)
+def test_suggested_file_glob_matches_the_file_and_its_next_exports(
+    file_name: str, glob: str
+) -> None:
+    from ordertrack.ingest.profiles import file_glob
+
+    assert file_glob(file_name) == glob
+    assert fnmatch.fnmatch(file_name, glob)

@@ -100,15 +100,19 @@ def suggest_profile(path: Path, name: str | None = None, sheet: str | None = Non
     src = open_source(path, sheet=sheet_arg)
     if src.utf8_path is not None and src.utf8_path != path:
         src.utf8_path.unlink(missing_ok=True)
-    stem = name or re.sub(r"[^a-z0-9_]+", "_", path.stem.lower()).strip("_") or "my_export"
-    if not re.match(r"^[a-z]", stem):
-        stem = f"p_{stem}"
+    from ordertrack.ingest.profiles import file_glob
+
+    # the name: the file's name without its date, in ASCII; else what the file holds
+    slug = re.sub(r"[^a-z0-9_]+", "_", file_glob(path.name).rstrip("*").lower()).strip("_")
+    stem = name or (slug if re.match(r"^[a-z]", slug) else "")
     s = suggest(
-        stem,
+        stem or "my_export",
         src.preview,
         src.preview_rows,
         src.sheet if src.kind == "excel" else None,
         src.encoding,
         file_name=path.name,
     )
+    if not stem and s.entities:
+        s.name = "_".join(s.entities) if len(s.entities) <= 2 else "my_export"
     return f"# Suggested from {path.name}: check it, then paste into ordertrack.toml\n" + s.toml()

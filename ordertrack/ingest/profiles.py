@@ -356,6 +356,7 @@ class Suggestion:
     missing: list[str]
     sheet: str | None
     encoding: str | None
+    files: str | None = None  # the glob for the file it was drafted from
 
     def toml(self) -> str:
         lines = [f"[profiles.{self.name}]"]
@@ -364,7 +365,8 @@ class Suggestion:
             "entity = "
             + (f'"{ents[0]}"' if len(ents) == 1 else "[" + ", ".join(f'"{e}"' for e in ents) + "]")
         )
-        lines.append(f'files = ["{self.name}*"]    # file names that pick this profile')
+        files = self.files or f"{self.name}*"
+        lines.append(f'files = ["{files}"]    # file names that pick this profile')
         if self.sheet:
             lines.append(f'sheet = "{self.sheet}"')
         if self.header_row != 1:
@@ -451,4 +453,18 @@ def suggest(
         missing=p_missing,
         sheet=sheet,
         encoding=encoding,
+        files=file_glob(file_name) if file_name else None,
     )
+
+
+def file_glob(file_name: str) -> str:
+    """A glob for the next exports of ``file_name``: its stem without the date or number
+    it ends in (``U8销售订单列表_0701.csv`` → ``U8销售订单列表_*``)."""
+    import re
+    from pathlib import PurePath
+
+    stem = PurePath(file_name).stem
+    base = re.sub(r"[\d._\-\s]*\d[\dQqWw._\-\s]*$", "", stem)
+    if base == stem or not base.strip("_- "):
+        return f"{stem}*"
+    return f"{stem[: len(base) + (1 if stem[len(base) : len(base) + 1] in '_- ' else 0)]}*"
