@@ -637,7 +637,7 @@ def test_report_send_mails_one_message_per_recipient_with_inline_charts_and_xlsx
         demo,
         "SELECT actor, args->>'pack', args->>'period', changes::VARCHAR FROM audit_log "
         "WHERE command = 'report send'",
-    ) == [("tester", "ceo", "2026-06", json.dumps({"outbox": ids}))]
+    ) == [("tester", "ceo", "2026-06", json.dumps({"outbox": ids, "sent_already": []}))]
     assert [e.rcpt_tos for e in inbox.received] == [
         ["shenguodong@example.com"],
         ["majun@example.com"],
@@ -794,5 +794,46 @@ def test_a_stopped_server_leaves_the_report_queued_and_outbox_retry_sends_it_onc
             "SELECT status, attempts, last_error FROM outbox WHERE message_id = ?",
             [message_id],
         ) == [("sent", 2, None)]
+    finally:
+        controller.stop()
+
+
+def test_sending_the_same_report_again_mails_nobody_twice(
+    invoke: Invoke, shop: Path, stopped_port: int
+) -> None:
+    """A send interrupted (server down, or the process killed after queueing) and run
+    again delivers the waiting copy instead of queueing a second one; a send that went
+    through is not repeated, unless --resend."""
+    port = stopped_port
+    set_rules(shop, smtp_config(port))
+    send = ("report", "send", "--pack", "ceo", "--period", "2026-06")
+
+    down = run_cli(invoke, shop, *send)
+    assert down.exit_code == EXIT_CONDITION
+    ((first, *_),) = report_outbox(shop)
+
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        inbox: Inbox = controller.handler
+        again = run_cli(invoke, shop, *send, minutes=5)
+        assert again.exit_code == EXIT_OK, again.stderr
+        assert again.stdout == f"{first} email boss@example.com: sent\n"  # the same copy
+        assert [m[0] for m in report_outbox(shop)] == [first]
+
+        third = run_cli(invoke, shop, *send, minutes=10)
+        assert third.exit_code == EXIT_OK, third.stderr
+        assert third.stdout.startswith(f"{first} email boss@example.com: sent (sent already at ")
+        assert "--resend" in third.stdout
+        assert len(inbox.received) == 1 and len(report_outbox(shop)) == 1
+
+        resent = run_cli(invoke, shop, *send, "--resend", minutes=15)
+        assert resent.exit_code == EXIT_OK, resent.stderr
+        assert len(inbox.received) == 2
+        assert [m[5] for m in report_outbox(shop)] == ["sent", "sent"]
+
+        other = run_cli(invoke, shop, "report", "send", "--pack", "ceo", "--period", "2026-05")
+        assert other.exit_code == EXIT_OK  # another period is another report
+        assert len(inbox.received) == 3
     finally:
         controller.stop()

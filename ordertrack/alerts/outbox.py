@@ -41,6 +41,7 @@ class Delivery:
     status: str  # sent | queued (will be retried) | failed
     error: str | None = None
     path: str | None = None  # file deliveries: where the digest was written
+    note: str | None = None  # e.g. why nothing new was sent
 
 
 def smtp_settings(config: Config, password: str | None) -> SmtpSettings:

@@ -127,6 +127,12 @@ def report_send(
             "separate with commas. Default: the pack's recipients.",
         ),
     ] = None,
+    resend: Annotated[
+        bool,
+        typer.Option(
+            "--resend", help="Send it again to readers who were sent this report already."
+        ),
+    ] = False,
     by: ByOpt = None,
     workspace: WorkspaceOpt = None,
     wait: WaitOpt = 0,
@@ -137,7 +143,9 @@ def report_send(
 
     Needs \\[notify.smtp] in ordertrack.toml. The messages go through the outbox: one the
     mail server did not take stays queued with its error (exit 1) and `ordertrack outbox
-    retry` sends it later.
+    retry` sends it later. Running it again for the same pack and period mails nobody
+    twice: readers sent the report already are passed over (unless --resend), and a copy
+    still waiting in the outbox is delivered instead of a new one.
     """
     from dataclasses import asdict
 
@@ -145,12 +153,15 @@ def report_send(
     from ordertrack.report.mail import send_report
 
     entries = [t.strip() for item in to or [] for t in item.split(",") if t.strip()]
-    results = send_report(open_ws(workspace, wait), pack, period, to=entries or None, by=by)
+    results = send_report(
+        open_ws(workspace, wait), pack, period, to=entries or None, by=by, resend=resend
+    )
     if json_:
         print_json([asdict(d) for d in results])
     else:
         for d in results:
             state = d.status if d.error is None else f"{d.status}: {d.error}"
+            state += f" ({d.note})" if d.note else ""
             console().print(f"{d.message_id} {d.channel} {d.recipient}: {state}", markup=False)
     unsent = [d for d in results if d.status != "sent"]
     if unsent:

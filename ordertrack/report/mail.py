@@ -40,6 +40,8 @@ from typing import TYPE_CHECKING
 from ordertrack.errors import UserError
 
 if TYPE_CHECKING:
+    import duckdb
+
     from ordertrack.alerts.outbox import Delivery
     from ordertrack.config import Config
     from ordertrack.report.packs import Report
@@ -192,6 +194,7 @@ def send_report(
     *,
     to: list[str] | None = None,
     by: str | None = None,
+    resend: bool = False,
 ) -> list[Delivery]:
     """Build a pack's report and e-mail it: one message per recipient, queued in the
     outbox in one transaction, then delivered now.
@@ -200,8 +203,13 @@ def send_report(
     delivery outcomes: a message not ``sent`` waits in the outbox for ``ordertrack outbox
     retry``. Raises :class:`UserError` without ``[notify.smtp]``, for an unknown pack or
     period, and for recipients that lead to no address.
+
+    Sending is idempotent per pack, period and reader: a reader who was sent this report
+    already is not sent it again (unless ``resend``), and one whose copy still waits in
+    the outbox (a send interrupted, a server down) gets that copy, not a second one; so
+    running the command again after a crash, or from cron twice, mails nobody twice.
     """
-    from ordertrack.alerts.outbox import deliver
+    from ordertrack.alerts.outbox import Delivery, deliver
     from ordertrack.clock import current_user
     from ordertrack.report.output import render_html, render_text, write_xlsx
     from ordertrack.report.packs import build_report, pack_def
@@ -231,12 +239,31 @@ def send_report(
     sender = Recipient(smtp.sender, smtp.sender_name)
     now = ws.now()
     title = subject(report)
-    label = report.period.label_for(report.lang)
     actor = (by or current_user()).strip()
     with ws.connect() as store:
         ids: list[int] = []
+        done: list[Delivery] = []
         with store.transaction() as con:
+            earlier = _earlier_copies(
+                con, pack.id, report.period.label, [r.address for r in recipients]
+            )
             for rcpt in recipients:
+                copy = earlier.get(rcpt.address.lower())
+                if copy is not None and copy[1] == "queued":
+                    ids.append(copy[0])  # the copy an earlier send left: deliver that one
+                    continue
+                if copy is not None and copy[1] == "sent" and not resend:
+                    done.append(
+                        Delivery(
+                            copy[0],
+                            "email",
+                            rcpt.address,
+                            "sent",
+                            note=f"sent already at {copy[2]:%Y-%m-%d %H:%M}; "
+                            "--resend sends it again",
+                        )
+                    )
+                    continue
                 row = con.execute("SELECT nextval('seq_message_id')").fetchone()
                 assert row is not None
                 message_id = int(row[0])
@@ -252,7 +279,10 @@ def send_report(
                     date=now,
                 )
                 # the message id keeps two sends at the same (pinned) instant apart
-                dedupe = f"report|{pack.id}|{label}|{rcpt.address}|{now.isoformat()}|{message_id}"
+                dedupe = (
+                    f"{_key_prefix(pack.id, report.period.label, rcpt.address)}"
+                    f"{now.isoformat()}|{message_id}"
+                )
                 con.execute(
                     "INSERT INTO outbox (message_id, dedupe_key, sweep_id, channel, recipient, "
                     "recipient_name, subject, payload, alert_count, status, created_at) "
@@ -270,7 +300,29 @@ def send_report(
                         {"pack": pack.id, "period": report.period.label, "to": entries},
                         ensure_ascii=False,
                     ),
-                    json.dumps({"outbox": ids}),
+                    json.dumps({"outbox": ids, "sent_already": [d.message_id for d in done]}),
                 ],
             )
-        return deliver(store.con, config, ws.root, now, ids=ids)
+        return done + deliver(store.con, config, ws.root, now, ids=ids)
+
+
+def _key_prefix(pack_id: str, period_label: str, address: str) -> str:
+    """The outbox ``dedupe_key`` of a report's copy starts so: pack, period, reader."""
+    return f"report|{pack_id}|{period_label}|{address.lower()}|"
+
+
+def _earlier_copies(
+    con: duckdb.DuckDBPyConnection, pack_id: str, period_label: str, addresses: list[str]
+) -> dict[str, tuple[int, str, datetime]]:
+    """Per reader's address (lower case): the latest copy of this pack and period in the
+    outbox that was sent or still waits (message id, status, when), failed ones aside."""
+    rows = con.execute(
+        "SELECT r.address, arg_max(o.message_id, o.message_id), "
+        "arg_max(o.status, o.message_id), arg_max(coalesce(o.sent_at, o.created_at), "
+        "o.message_id) "
+        "FROM (SELECT unnest(?::VARCHAR[]) AS address) r "
+        "JOIN outbox o ON starts_with(o.dedupe_key, ? || r.address || '|') "
+        "WHERE o.status IN ('queued', 'sent') GROUP BY r.address",
+        [[a.lower() for a in addresses], f"report|{pack_id}|{period_label}|"],
+    ).fetchall()
+    return {r[0]: (int(r[1]), str(r[2]), r[3]) for r in rows}
