@@ -252,6 +252,14 @@ def send_email(settings: SmtpSettings, to_addrs: list[str], message: bytes) -> N
             retry=_is_transient(e.smtp_code),
         ) from None
     except smtplib.SMTPServerDisconnected as e:
+        if isinstance(e.__context__, TimeoutError):
+            # smtplib turns a reply that does not come in time into "Connection
+            # unexpectedly closed: timed out": the server is slow, it closed nothing
+            raise fail(
+                f"no answer within {settings.timeout:g} s; check notify.smtp.host, "
+                "notify.smtp.port and the firewall",
+                retry=True,
+            ) from None
         hint = (
             '; if the server expects TLS from the start, use security = "ssl"'
             if settings.security != "ssl"

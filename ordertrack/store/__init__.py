@@ -158,10 +158,14 @@ class Store:
         self.con.execute("BEGIN TRANSACTION")
         try:
             yield self.con
-        except BaseException:
+        except BaseException as e:
             with contextlib.suppress(duckdb.Error):
                 self.con.execute("ROLLBACK")
-            raise
+            # a full disk (or a lock) met while writing is the user's to fix, not a bug
+            translated = translate(e, self.path)
+            if translated is e:
+                raise
+            raise translated from None
         try:
             self.con.execute("COMMIT")
         except duckdb.Error as e:

@@ -42,7 +42,11 @@ def translate(exc: BaseException, path: Path | None = None) -> BaseException:
             "the database is opened read-only here; this statement would change it",
             hint="Use the ordertrack command that makes the change (import, advance, …).",
         )
-    if isinstance(exc, duckdb.IOException) and ("No space left" in text or "disk" in text.lower()):
+    # a full disk while writing the data (IOException) or the WAL at COMMIT
+    # (TransactionException "Failed to commit: … No space left on device")
+    if (isinstance(exc, duckdb.Error) and "No space left" in text) or (
+        isinstance(exc, duckdb.IOException) and "disk" in text.lower()
+    ):
         return UserError(
             f"cannot write the database: {text.splitlines()[0]}",
             hint="Free disk space; nothing was written.",
