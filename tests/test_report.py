@@ -46,6 +46,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import test_transport
 from aiosmtpd.controller import Controller
@@ -637,7 +638,7 @@ def test_report_send_mails_one_message_per_recipient_with_inline_charts_and_xlsx
         demo,
         "SELECT actor, args->>'pack', args->>'period', changes::VARCHAR FROM audit_log "
         "WHERE command = 'report send'",
-    ) == [("tester", "ceo", "2026-06", json.dumps({"outbox": ids, "sent_already": []}))]
+    ) == [("tester", "ceo", "2026-06", json.dumps({"outbox": ids}))]
     assert [e.rcpt_tos for e in inbox.received] == [
         ["shenguodong@example.com"],
         ["majun@example.com"],
@@ -802,8 +803,8 @@ def test_sending_the_same_report_again_mails_nobody_twice(
     invoke: Invoke, shop: Path, stopped_port: int
 ) -> None:
     """A send interrupted (server down, or the process killed after queueing) and run
-    again delivers the waiting copy instead of queueing a second one; a send that went
-    through is not repeated, unless --resend."""
+    again replaces the waiting copy by a fresh one (superseded: `outbox retry` does not
+    send it too); a send that went through is not repeated, unless --resend."""
     port = stopped_port
     set_rules(shop, smtp_config(port))
     send = ("report", "send", "--pack", "ceo", "--period", "2026-06")
@@ -818,22 +819,51 @@ def test_sending_the_same_report_again_mails_nobody_twice(
         inbox: Inbox = controller.handler
         again = run_cli(invoke, shop, *send, minutes=5)
         assert again.exit_code == EXIT_OK, again.stderr
-        assert again.stdout == f"{first} email boss@example.com: sent\n"  # the same copy
-        assert [m[0] for m in report_outbox(shop)] == [first]
+        ((m1, *r1), (m2, *r2)) = report_outbox(shop)
+        assert (m1, r1[4]) == (first, "superseded") and r2[4] == "sent"
+        assert again.stdout == f"{m2} email boss@example.com: sent\n"
+        assert len(inbox.received) == 1
+        retry = run_cli(invoke, shop, "outbox", "retry", minutes=6)
+        assert retry.stdout == "Nothing to send.\n" and len(inbox.received) == 1
 
         third = run_cli(invoke, shop, *send, minutes=10)
         assert third.exit_code == EXIT_OK, third.stderr
-        assert third.stdout.startswith(f"{first} email boss@example.com: sent (sent already at ")
+        assert third.stdout.startswith(f"{m2} email boss@example.com: skipped (sent already at ")
         assert "--resend" in third.stdout
-        assert len(inbox.received) == 1 and len(report_outbox(shop)) == 1
+        assert len(inbox.received) == 1 and len(report_outbox(shop)) == 2
+        audit = rows(shop, "SELECT changes::VARCHAR FROM audit_log WHERE command = 'report send'")
+        # the third send found everyone served: it built nothing and wrote nothing
+        assert [json.loads(a) for (a,) in audit][1:] == [{"outbox": [m2], "superseded": [first]}]
 
         resent = run_cli(invoke, shop, *send, "--resend", minutes=15)
         assert resent.exit_code == EXIT_OK, resent.stderr
         assert len(inbox.received) == 2
-        assert [m[5] for m in report_outbox(shop)] == ["sent", "sent"]
+        assert [m[5] for m in report_outbox(shop)] == ["superseded", "sent", "sent"]
 
         other = run_cli(invoke, shop, "report", "send", "--pack", "ceo", "--period", "2026-05")
         assert other.exit_code == EXIT_OK  # another period is another report
         assert len(inbox.received) == 3
     finally:
         controller.stop()
+
+
+def test_a_failed_copy_is_superseded_so_outbox_retry_does_not_send_it_too(
+    invoke: Invoke, shop: Path, smtp_server: StartServer
+) -> None:
+    controller, inbox = smtp_server()
+    set_rules(shop, smtp_config(controller.port))
+    send = ("report", "send", "--pack", "ceo", "--period", "2026-06")
+    run_cli(invoke, shop, *send)  # sent: then pretend it failed (e.g. a refused password)
+    con = duckdb.connect(str(shop / "ordertrack.duckdb"))
+    try:
+        con.execute("UPDATE outbox SET status = 'failed', sent_at = NULL")
+    finally:
+        con.close()
+    inbox.received.clear()
+
+    again = run_cli(invoke, shop, *send, minutes=5)
+    assert again.exit_code == EXIT_OK, again.stderr
+    retry = run_cli(invoke, shop, "outbox", "retry", minutes=6)
+    assert retry.exit_code == EXIT_OK
+    assert [m[5] for m in report_outbox(shop)] == ["superseded", "sent"]
+    assert len(inbox.received) == 1

@@ -533,9 +533,10 @@ _OUTBOX_COLUMNS = (
 def list_outbox(
     ws: Workspace, *, status: str | None = None, limit: int | None = 200
 ) -> list[dict[str, Any]]:
-    """Messages, newest first; ``status``: queued, sent or failed."""
-    if status is not None and status not in ("queued", "sent", "failed"):
-        raise UserError(f'unknown status "{status}"; use queued, sent or failed')
+    """Messages, newest first; ``status``: queued, sent, failed or superseded (a report
+    copy replaced by a newer one before it went out)."""
+    if status is not None and status not in ("queued", "sent", "failed", "superseded"):
+        raise UserError(f'unknown status "{status}"; use queued, sent, failed or superseded')
     where = "WHERE status = ?" if status else ""
     sql = f"SELECT {', '.join(_OUTBOX_COLUMNS)} FROM outbox {where} ORDER BY message_id DESC"
     if limit is not None:

@@ -407,7 +407,8 @@ def tasks_assign(
 @outbox_app.command("list")
 def outbox_list(
     status: Annotated[
-        str | None, typer.Option("--status", help="Only queued, sent or failed messages.")
+        str | None,
+        typer.Option("--status", help="Only queued, sent, failed or superseded messages."),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many.")] = 200,
     workspace: WorkspaceOpt = None,

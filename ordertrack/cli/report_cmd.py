@@ -145,7 +145,7 @@ def report_send(
     mail server did not take stays queued with its error (exit 1) and `ordertrack outbox
     retry` sends it later. Running it again for the same pack and period mails nobody
     twice: readers sent the report already are passed over (unless --resend), and a copy
-    still waiting in the outbox is delivered instead of a new one.
+    still waiting in the outbox, or failed, is replaced by the fresh one.
     """
     from dataclasses import asdict
 
@@ -163,7 +163,7 @@ def report_send(
             state = d.status if d.error is None else f"{d.status}: {d.error}"
             state += f" ({d.note})" if d.note else ""
             console().print(f"{d.message_id} {d.channel} {d.recipient}: {state}", markup=False)
-    unsent = [d for d in results if d.status != "sent"]
+    unsent = [d for d in results if d.status not in ("sent", "skipped")]
     if unsent:
         raise ConditionMet(
             f"{len(unsent)} of {len(results)} message(s) not sent:\n"

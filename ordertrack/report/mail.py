@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -205,14 +205,17 @@ def send_report(
     period, and for recipients that lead to no address.
 
     Sending is idempotent per pack, period and reader: a reader who was sent this report
-    already is not sent it again (unless ``resend``), and one whose copy still waits in
-    the outbox (a send interrupted, a server down) gets that copy, not a second one; so
-    running the command again after a crash, or from cron twice, mails nobody twice.
+    already is passed over (a ``skipped`` outcome) unless ``resend``; a copy of it that
+    still waits in the outbox, or failed, is replaced by the fresh one (marked
+    ``superseded``, so ``outbox retry`` does not send it too). Running the command again
+    after a crash, a server outage or a password fix, or from cron twice, mails nobody
+    twice; when everyone has it already, the report is not even built.
     """
     from ordertrack.alerts.outbox import Delivery, deliver
     from ordertrack.clock import current_user
     from ordertrack.report.output import render_html, render_text, write_xlsx
     from ordertrack.report.packs import build_report, pack_def
+    from ordertrack.report.periods import parse_period
 
     config = ws.config
     smtp = config.notify.smtp
@@ -229,6 +232,27 @@ def send_report(
             hint=f"Pass --to ADDRESS|PERSON|ROLE, or set recipients in [packs.{pack.id}].",
         )
     recipients = resolve_recipients(config, entries)
+    period = parse_period(period_text, today=ws.now().date(), default=pack.period)
+    labels = (period.label, period.label_for(config.workspace.lang))
+    addresses = [r.address for r in recipients]
+
+    def skipped(rcpt: Recipient, copy: _Copies) -> Delivery | None:
+        if resend or copy.sent_id is None:
+            return None
+        when = f"{copy.sent_at:%Y-%m-%d %H:%M}" if copy.sent_at else "before"
+        return Delivery(
+            copy.sent_id,
+            "email",
+            rcpt.address,
+            "skipped",
+            note=f"sent already at {when}; --resend sends it again",
+        )
+
+    with ws.connect(read_only=True) as store:  # everyone has it: nothing to build
+        earlier = _earlier_copies(store.con, pack.id, labels, addresses)
+    if not resend and all(earlier.get(a.lower(), _NONE).sent_id is not None for a in addresses):
+        return [d for r in recipients if (d := skipped(r, earlier[r.address.lower()]))]
+
     report = build_report(ws, pack.id, period_text)
     html, by_cid = render_html(report, cid=True)
     text = render_text(report)
@@ -243,27 +267,16 @@ def send_report(
     with ws.connect() as store:
         ids: list[int] = []
         done: list[Delivery] = []
+        superseded: list[int] = []
         with store.transaction() as con:
-            earlier = _earlier_copies(
-                con, pack.id, report.period.label, [r.address for r in recipients]
-            )
+            # again, in the write transaction: another send may have run meanwhile
+            earlier = _earlier_copies(con, pack.id, labels, addresses)
             for rcpt in recipients:
-                copy = earlier.get(rcpt.address.lower())
-                if copy is not None and copy[1] == "queued":
-                    ids.append(copy[0])  # the copy an earlier send left: deliver that one
+                copy = earlier.get(rcpt.address.lower(), _NONE)
+                if (d := skipped(rcpt, copy)) is not None:
+                    done.append(d)
                     continue
-                if copy is not None and copy[1] == "sent" and not resend:
-                    done.append(
-                        Delivery(
-                            copy[0],
-                            "email",
-                            rcpt.address,
-                            "sent",
-                            note=f"sent already at {copy[2]:%Y-%m-%d %H:%M}; "
-                            "--resend sends it again",
-                        )
-                    )
-                    continue
+                superseded += copy.waiting
                 row = con.execute("SELECT nextval('seq_message_id')").fetchone()
                 assert row is not None
                 message_id = int(row[0])
@@ -290,6 +303,17 @@ def send_report(
                     [message_id, dedupe, rcpt.address, rcpt.name, title, payload, now],
                 )
                 ids.append(message_id)
+            if superseded:
+                con.execute(
+                    "UPDATE outbox SET status = 'superseded' "
+                    "WHERE message_id IN (SELECT unnest(?::BIGINT[]))",
+                    [superseded],
+                )
+            changes: dict[str, object] = {"outbox": ids}
+            if done:
+                changes["skipped"] = [d.message_id for d in done]
+            if superseded:
+                changes["superseded"] = superseded
             con.execute(
                 "INSERT INTO audit_log (logged_at, actor, command, args, changes) "
                 "VALUES (?, ?, 'report send', ?, ?)",
@@ -297,13 +321,31 @@ def send_report(
                     now,
                     actor,
                     json.dumps(
-                        {"pack": pack.id, "period": report.period.label, "to": entries},
+                        {
+                            "pack": pack.id,
+                            "period": report.period.label,
+                            "to": entries,
+                            **({"resend": True} if resend else {}),
+                        },
                         ensure_ascii=False,
                     ),
-                    json.dumps({"outbox": ids, "sent_already": [d.message_id for d in done]}),
+                    json.dumps(changes),
                 ],
             )
         return done + deliver(store.con, config, ws.root, now, ids=ids)
+
+
+@dataclass(frozen=True)
+class _Copies:
+    """A reader's earlier copies of one report: the last one sent, and those waiting or
+    failed (to be superseded by a new copy)."""
+
+    sent_id: int | None = None
+    sent_at: datetime | None = None
+    waiting: list[int] = field(default_factory=list)
+
+
+_NONE = _Copies()
 
 
 def _key_prefix(pack_id: str, period_label: str, address: str) -> str:
@@ -312,17 +354,25 @@ def _key_prefix(pack_id: str, period_label: str, address: str) -> str:
 
 
 def _earlier_copies(
-    con: duckdb.DuckDBPyConnection, pack_id: str, period_label: str, addresses: list[str]
-) -> dict[str, tuple[int, str, datetime]]:
-    """Per reader's address (lower case): the latest copy of this pack and period in the
-    outbox that was sent or still waits (message id, status, when), failed ones aside."""
+    con: duckdb.DuckDBPyConnection, pack_id: str, labels: tuple[str, str], addresses: list[str]
+) -> dict[str, _Copies]:
+    """Per reader's address (lower case): their earlier copies of this pack and period in
+    the outbox. ``labels``: the period's label and its label in the workspace language
+    (older keys used the latter)."""
+    prefixes = list(dict.fromkeys(f"report|{pack_id}|{label}|".lower() for label in labels))
     rows = con.execute(
-        "SELECT r.address, arg_max(o.message_id, o.message_id), "
-        "arg_max(o.status, o.message_id), arg_max(coalesce(o.sent_at, o.created_at), "
-        "o.message_id) "
+        "SELECT r.address, "
+        "arg_max(o.message_id, o.message_id) FILTER (WHERE o.status = 'sent'), "
+        "max(coalesce(o.sent_at, o.created_at)) FILTER (WHERE o.status = 'sent'), "
+        "list(o.message_id ORDER BY o.message_id) "
+        "FILTER (WHERE o.status IN ('queued', 'failed')) "
         "FROM (SELECT unnest(?::VARCHAR[]) AS address) r "
-        "JOIN outbox o ON starts_with(o.dedupe_key, ? || r.address || '|') "
-        "WHERE o.status IN ('queued', 'sent') GROUP BY r.address",
-        [[a.lower() for a in addresses], f"report|{pack_id}|{period_label}|"],
+        "CROSS JOIN (SELECT unnest(?::VARCHAR[]) AS prefix) p "
+        "JOIN outbox o ON starts_with(lower(o.dedupe_key), p.prefix || r.address || '|') "
+        "GROUP BY r.address",
+        [[a.lower() for a in addresses], prefixes],
     ).fetchall()
-    return {r[0]: (int(r[1]), str(r[2]), r[3]) for r in rows}
+    return {
+        r[0]: _Copies(None if r[1] is None else int(r[1]), r[2], [int(i) for i in r[3] or []])
+        for r in rows
+    }

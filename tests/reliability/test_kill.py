@@ -318,8 +318,9 @@ def kill_report(case: ReportCase, mail: MailServer, ws: Path, when: str) -> bool
 def test_kill_9_during_report_send_then_sending_again_mails_each_reader_once(
     report_case: ReportCase, report_mail: MailServer, tmp_path: Path, when: str
 ) -> None:
-    """Running ``report send`` again delivers the copies the killed run left waiting,
-    and passes over the readers it had sent the report to."""
+    """Running ``report send`` again replaces the copies the killed run left waiting by
+    fresh ones (superseded, never sent), and passes over the readers it had sent the
+    report to."""
     case, mail = report_case, report_mail
     ws = copy_ws(case.base, tmp_path / "ws")
 
@@ -332,9 +333,13 @@ def test_kill_9_during_report_send_then_sending_again_mails_each_reader_once(
     ok(report_send(ws).wait())
 
     got = checksums(ws)
-    if queued:  # the same messages, sent once each; the second run has its own audit row
-        assert changed_tables(got, case.final) == ["audit_log"]
+    if queued:  # each reader's copy sent once; the waiting ones superseded, never sent
+        assert changed_tables(got, case.final) == ["audit_log", "outbox"]
         assert query(ws, "SELECT count(*) FROM audit_log WHERE command = 'report send'") == [(2,)]
+        assert query(ws, "SELECT status, count(*) FROM outbox GROUP BY ALL ORDER BY ALL") == [
+            ("sent", len(REPORT_RECIPIENTS)),
+            ("superseded", len(REPORT_RECIPIENTS) - sent_before),
+        ]
     else:
         assert got == case.final
     assert mail.recipients() == REPORT_RECIPIENTS
