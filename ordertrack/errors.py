@@ -58,6 +58,11 @@ class InputError(UserError):
     """An input file or value cannot be used."""
 
 
+class StorageError(UserError):
+    """The disk refused a write (full, or read-only): no input's fault, so a command
+    working through several files stops instead of blaming each file in turn."""
+
+
 class WorkspaceError(UserError):
     """No workspace, or a workspace that cannot be created or opened."""
 

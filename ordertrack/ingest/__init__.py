@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from ordertrack.errors import OrdertrackError, UserError
+from ordertrack.errors import OrdertrackError, StorageError, UserError
 from ordertrack.workspace import Workspace
 
 # Files are imported in this order within one command, whatever order they were named in:
@@ -175,6 +175,8 @@ def import_files(
                     result = _import_one(ws, store, prepared, opts, actor, progress)
                 except _DryRun as dry:
                     result = dry.result
+                except StorageError:
+                    raise  # a full disk is no file's fault: stop, blame none of them
                 except OrdertrackError as e:
                     result = ImportResult(
                         path_display(path),

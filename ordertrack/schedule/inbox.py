@@ -162,7 +162,7 @@ def process_inbox(ws: Workspace, job: InboxJob, *, actor: str | None = None) -> 
     """Import the files that are ready, then move each to done/ or failed/.
 
     Raises what the import raises when it cannot run at all (``DatabaseBusy``, a
-    ``ConfigError``): then no file has moved.
+    ``StorageError`` such as a full disk, a ``ConfigError``): then no file has moved.
     """
     from ordertrack.ingest import ImportOptions, import_files
 

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import duckdb
 
-from ordertrack.errors import DatabaseBusy, OrdertrackError, QueryRefused, UserError
+from ordertrack.errors import (
+    DatabaseBusy,
+    OrdertrackError,
+    QueryRefused,
+    StorageError,
+    UserError,
+)
 
 _PID = re.compile(r"\(PID (\d+)\)")
 
@@ -44,10 +50,10 @@ def translate(exc: BaseException, path: Path | None = None) -> BaseException:
         )
     # a full disk while writing the data (IOException) or the WAL at COMMIT
     # (TransactionException "Failed to commit: … No space left on device")
-    if (isinstance(exc, duckdb.Error) and "No space left" in text) or (
-        isinstance(exc, duckdb.IOException) and "disk" in text.lower()
+    if isinstance(exc, duckdb.Error) and (
+        "No space left" in text or "Read-only file system" in text or "Disk quota" in text
     ):
-        return UserError(
+        return StorageError(
             f"cannot write the database: {text.splitlines()[0]}",
             hint="Free disk space; nothing was written.",
         )

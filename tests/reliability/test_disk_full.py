@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,7 +99,6 @@ def test_disk_full_during_import_is_a_clear_error_and_changes_nothing(
     assert stderr.startswith("Error: cannot write the database: "), full.stderr
     assert "No space left on device" in stderr and "Traceback" not in stderr
     assert stderr.endswith("Hint: Free disk space; nothing was written.")
-    assert "failed" in full.stdout
     assert checksums(ws) == before
     ok(ot(ws, "status", logs=logs))
 
@@ -109,3 +109,33 @@ def test_disk_full_during_import_is_a_clear_error_and_changes_nothing(
         (2_000 + rows, 2_000 + rows)
     ]
     assert query(ws, "SELECT status, count(*) FROM imports GROUP BY ALL") == [("ok", 2)]
+
+
+def test_a_full_disk_leaves_the_inbox_files_where_they_are(
+    workspace: Path, small_disk: Path, tmp_path: Path
+) -> None:
+    """The scheduler's inbox job: a full disk is nobody's file's fault, so the files stay
+    in the inbox (not moved to failed/) and are imported by the next run once there is
+    room."""
+    ws = copy_ws(workspace, small_disk / "ws")
+    with (ws / "ordertrack.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[schedule.inbox]\nfolder = "%s"\nsettle = "1s"\n' % (tmp_path / "inbox"))
+    logs = tmp_path / "logs"
+    ok(ot(ws, "import", str(write_orders(tmp_path / "first.csv", 2_000)), logs=logs))
+    (tmp_path / "inbox").mkdir()
+    export = write_orders(tmp_path / "inbox" / "next.csv", 150_000, start=10_000)
+    os.utime(export, (time.time() - 60, time.time() - 60))  # written a minute ago
+    filler = fill(small_disk, 200)
+    before = checksums(ws)
+
+    full = ot(ws, "schedule", "once", "inbox", logs=logs)
+
+    assert full.returncode == EXIT_USER, str(full)
+    assert "No space left on device" in " ".join(full.stderr.split())
+    assert "Traceback" not in full.stderr
+    assert export.exists() and not any((tmp_path / "inbox" / "failed").glob("*"))
+    assert checksums(ws) == before
+
+    filler.unlink()
+    ok(ot(ws, "schedule", "once", "inbox", logs=logs))
+    assert not export.exists() and (tmp_path / "inbox" / "done" / "next.csv").exists()
