@@ -200,6 +200,65 @@ def test_unclosed_quote(invoke: Invoke, workspace: Path, tmp_path: Path) -> None
     assert_error(result, "orders.csv: line 2: a quoted cell is not closed", "nothing was imported")
 
 
+@pytest.mark.parametrize(
+    ("encoding", "ends"),
+    [
+        ("utf-8", ["\r\n", "\n", "\r\n"]),  # Excel's CRLF, then lines pasted with LF
+        ("utf-8", ["\n", "\r\n", "\n"]),  # the other way round
+        ("gb18030", ["\n", "\r\n", "\r\n"]),  # and in GBK (read through a transcoded copy)
+    ],
+)
+def test_mixed_line_ends_are_read(
+    invoke: Invoke, workspace: Path, tmp_path: Path, encoding: str, ends: list[str]
+) -> None:
+    lines = ["订单编号,客户名称,订单金额", "SO-1,甲,1", "SO-2,乙,2", "SO-3,丙,3"]
+    data = "".join(line + end for line, end in zip(lines, [*ends, "\n"], strict=True))
+    (tmp_path / "orders.csv").write_bytes(data.encode(encoding))
+    imported = import_one(invoke, workspace, str(tmp_path / "orders.csv"), "--profile", "orders")
+    assert_counts(imported, inserted=3)
+    assert rows(workspace, "SELECT order_id, customer FROM orders ORDER BY 1") == [
+        ("SO-1", "甲"),
+        ("SO-2", "乙"),
+        ("SO-3", "丙"),
+    ]
+
+
+def test_no_break_spaces_around_ids_are_trimmed(
+    invoke: Invoke, workspace: Path, tmp_path: Path
+) -> None:
+    text = "订单编号,客户名称,订单金额\nSO-1\u00a0,甲,1\n\u202fSO-2,乙,2\n"
+    (tmp_path / "orders.csv").write_text(text, encoding="utf-8")
+    import_one(invoke, workspace, str(tmp_path / "orders.csv"), "--profile", "orders")
+    assert rows(workspace, "SELECT order_id FROM orders ORDER BY 1") == [("SO-1",), ("SO-2",)]
+
+
+def test_gbk_with_a_user_defined_character_is_read(
+    invoke: Invoke, workspace: Path, tmp_path: Path
+) -> None:
+    """GBK's user-defined area (rare characters in names, e.g. AAA1) decodes to a
+    private-use character: one of them among real Chinese text is not Big5 mojibake."""
+    body = "订单编号,客户名称,订单金额\n" + "".join(
+        f"SO-{i},上海申达机电设备有限公司,{i}\n" for i in range(1, 20)
+    )
+    data = body.encode("gb18030") + b"SO-20,\xaa\xa1\xc3\xf7\xbb\xaa,20\n"
+    (tmp_path / "orders.csv").write_bytes(data)
+    imported = import_one(invoke, workspace, str(tmp_path / "orders.csv"), "--profile", "orders")
+    assert_counts(imported, inserted=20)
+
+
+def test_utf16_le_chinese_without_a_bom_is_read(
+    invoke: Invoke, workspace: Path, tmp_path: Path
+) -> None:
+    text = "订单编号,客户名称,订单金额\nSO-1,一二三,1\nSO-2,乙,2\n"
+    (tmp_path / "orders.csv").write_bytes(text.encode("utf-16-le"))
+    imported = import_one(invoke, workspace, str(tmp_path / "orders.csv"), "--profile", "orders")
+    assert_counts(imported, inserted=2)
+    assert rows(workspace, "SELECT customer FROM orders ORDER BY order_id") == [
+        ("一二三",),
+        ("乙",),
+    ]
+
+
 # ---------------------------------------------------------------------------------------
 # sheets and headers
 

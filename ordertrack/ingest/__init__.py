@@ -442,7 +442,12 @@ def _build_typed(ws: Workspace, con: Any, src: Any, plan: Any, tmp_dir: Path) ->
     """Type the file; a CSV that turns out not to be UTF-8 past its first megabyte is
     read again as GB18030 (after making sure it does not mix encodings)."""
     from ordertrack.ingest import pipeline as pl
-    from ordertrack.ingest.readers import check_mixed_encoding, read_csv_table, transcode
+    from ordertrack.ingest.readers import (
+        check_mixed_encoding,
+        lf_copy,
+        read_csv_table,
+        transcode,
+    )
     from ordertrack.store.errors import csv_error, is_not_utf8
 
     try:
@@ -458,6 +463,10 @@ def _build_typed(ws: Workspace, con: Any, src: Any, plan: Any, tmp_dir: Path) ->
     check_mixed_encoding(src.path)
     src.encoding = "gb18030"
     src.utf8_path = transcode(src.path, "gb18030", tmp_dir)
+    if src.mixed_eol:
+        transcoded = src.utf8_path
+        src.utf8_path = lf_copy(transcoded, tmp_dir)
+        transcoded.unlink(missing_ok=True)
     read_csv_table(con, src, plan.match.header_row, plan.profile.skip_rows, plan.width)
     try:
         pl.build_typed(con, plan, ws.config.flow.stage_ids, _stage_names(ws))

@@ -66,6 +66,7 @@ class Source:
     csv_relation: str | None = None
     encoding_given: bool = False
     blank_lines: list[int] = field(default_factory=list)
+    mixed_eol: bool = False  # CRLF and LF line ends: read from a copy with LF only
     _excel: Any = None
     _batch: Any = None  # the sheet as an Arrow record batch of text cells
     _errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) → "#N/A"
@@ -81,7 +82,7 @@ class FileScan:
     utf8: bool
     blank_lines: list[int]  # 1-based physical line numbers of empty lines
     nul_line: int | None = None  # the first line with a NUL byte (binary data, or UTF-16)
-    mixed_eol: bool = False  # the first line ends in CRLF, some later one in a lone LF
+    mixed_eol: bool = False  # some lines end in CRLF, others in a lone LF
 
 
 def sha256_file(path: Path) -> str:
@@ -108,19 +109,15 @@ def scan_file(path: Path, sha256: str | None = None) -> FileScan:
     tail = b""
     nul_line: int | None = None
     lines = 0
-    first_eol = head.find(b"\n")
-    crlf_first = first_eol > 0 and head[first_eol - 1 : first_eol] == b"\r"
-    lone_lf = 0
+    crlf = lone_lf = 0  # line ends seen: CRLF, and LF alone
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
             if nul_line is None and b"\x00" in chunk:
                 nul_line = lines + chunk.count(b"\n", 0, chunk.index(b"\x00")) + 1
-            if crlf_first and not lone_lf:
-                lone_lf = (
-                    chunk.count(b"\n")
-                    - chunk.count(b"\r\n")
-                    - (chunk.startswith(b"\n") and tail.endswith(b"\r"))
-                )
+            if not (crlf and lone_lf):
+                pairs = chunk.count(b"\r\n") + (chunk.startswith(b"\n") and tail.endswith(b"\r"))
+                crlf += pairs
+                lone_lf += chunk.count(b"\n") - pairs
             lines += chunk.count(b"\n")
             if (
                 b"\n\n" in chunk
@@ -139,7 +136,7 @@ def scan_file(path: Path, sha256: str | None = None) -> FileScan:
         utf8,
         _line_numbers(path, sorted(set(candidates))),
         nul_line,
-        bool(crlf_first and lone_lf),
+        bool(crlf and lone_lf),
     )
 
 
@@ -230,7 +227,11 @@ def _open_csv(
         src.utf8_path = transcode(path, enc, tmp_dir)
         src.blank_lines = scan.blank_lines  # line breaks are the same in any encoding
     if scan.mixed_eol:
-        src.utf8_path = _lf_copy(src.utf8_path, tmp_dir)
+        src.mixed_eol = True
+        transcoded = src.utf8_path
+        src.utf8_path = lf_copy(transcoded, tmp_dir)
+        if transcoded != path:  # a copy of ours already: one copy is enough
+            transcoded.unlink(missing_ok=True)
     try:
         with src.utf8_path.open("r", encoding="utf-8-sig", newline="") as f:
             text = f.read(256 * 1024)
@@ -288,10 +289,12 @@ def detect_encoding(path: Path, scan: FileScan) -> str:
     if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if scan.nul_line is not None and len(start) >= 4:
+        # ASCII in UTF-16 is a NUL every other byte; Chinese has NULs now and then on the
+        # other side too (一 is 00 4E in UTF-16LE), so a clear majority decides
         even, odd = start[0::2].count(0), start[1::2].count(0)
-        if odd > len(start) // 4 and even == 0:
+        if odd > len(start) // 8 and even * 4 < odd:
             return "utf-16-le"
-        if even > len(start) // 4 and odd == 0:
+        if even > len(start) // 8 and odd * 4 < even:
             return "utf-16-be"
     if scan.utf8:
         return "utf-8"
@@ -306,19 +309,32 @@ def _ascii_head(path: Path) -> bool:
 
 
 def _check_not_big5(path: Path) -> None:
-    """Refuse a file that decodes as GB18030 only into private-use characters (mojibake)."""
+    """Refuse a file that reads as GB18030 only with many private-use characters (Big5
+    mojibake). GBK's own user-defined characters (rare names) are private-use too, so a
+    few of them are let through."""
     with path.open("rb") as f:
         head = f.read(CHUNK)
     text = codecs.getincrementaldecoder("gb18030")(errors="replace").decode(head)
-    found = _PRIVATE_USE.search(text)
+    found = _PRIVATE_USE.findall(text)
     if not found:
         return
-    line = text[: found.start()].count("\n") + 1
     try:
         codecs.getincrementaldecoder("big5")().decode(head)
-        guess = 'it looks like Big5 (traditional Chinese): set encoding = "big5" in the profile'
+        big5 = True
     except UnicodeDecodeError:
-        guess = "set the file's encoding in the profile"
+        big5 = False
+    # Big5 read as GBK gives them by the dozen (its frequent lead bytes are GBK's
+    # user-defined rows); a GBK file has one now and then: under 2% is GBK's own
+    cjk = sum(1 for ch in text if ord(ch) > 0x2E7F)
+    if len(found) * 50 < cjk:
+        return
+    first = _PRIVATE_USE.search(text)
+    line = text[: first.start()].count("\n") + 1 if first else 1
+    guess = (
+        'it looks like Big5 (traditional Chinese): set encoding = "big5" in the profile'
+        if big5
+        else "set the file's encoding in the profile"
+    )
     raise InputError(
         f"{path}: line {line} is neither UTF-8 nor GBK text (read as GBK it gives characters "
         "no export holds)",
@@ -398,7 +414,7 @@ def transcode(path: Path, encoding: str, tmp_dir: Path | None) -> Path:
     return out_path
 
 
-def _lf_copy(path: Path, tmp_dir: Path | None) -> Path:
+def lf_copy(path: Path, tmp_dir: Path | None) -> Path:
     """A copy with CRLF line ends made LF, for a file that mixes the two (DuckDB's reader
     takes the line end of the first line for all of them)."""
     import tempfile
