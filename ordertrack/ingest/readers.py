@@ -109,15 +109,22 @@ def scan_file(path: Path, sha256: str | None = None) -> FileScan:
     tail = b""
     nul_line: int | None = None
     lines = 0
-    crlf = lone_lf = 0  # line ends seen: CRLF, and LF alone
+    crlf = lone_lf = 0  # line ends seen outside quoted cells: CRLF, and LF alone
+    quoted = False  # inside a quoted cell at the start of the chunk ("" toggles twice)
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
             if nul_line is None and b"\x00" in chunk:
                 nul_line = lines + chunk.count(b"\n", 0, chunk.index(b"\x00")) + 1
             if not (crlf and lone_lf):
-                pairs = chunk.count(b"\r\n") + (chunk.startswith(b"\n") and tail.endswith(b"\r"))
-                crlf += pairs
-                lone_lf += chunk.count(b"\n") - pairs
+                # a line break inside a quoted cell is the cell's text, kept as written
+                for i, part in enumerate(chunk.split(b'"')):
+                    if (i % 2 == 1) == quoted:
+                        # (a CRLF split between two chunks is one too)
+                        split = i == 0 and part.startswith(b"\n") and tail.endswith(b"\r")
+                        pairs = part.count(b"\r\n") + split
+                        crlf += pairs
+                        lone_lf += part.count(b"\n") - pairs
+                quoted ^= chunk.count(b'"') % 2 == 1
             lines += chunk.count(b"\n")
             if (
                 b"\n\n" in chunk
