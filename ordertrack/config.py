@@ -561,6 +561,14 @@ def pack_problems(config: Config, file: str = CONFIG_FILE) -> list[Problem]:
                         file, f"packs.{name}.trends[{i}]", f'"{kid}" is not among the pack\'s kpis'
                     )
                 )
+            elif kid in KPIS and KPIS[kid].snapshot:
+                problems.append(
+                    Problem(
+                        file,
+                        f"packs.{name}.trends[{i}]",
+                        f'"{kid}" is measured now, whatever the period: it has no trend',
+                    )
+                )
     return problems
 
 

@@ -414,6 +414,26 @@ def test_a_pack_naming_an_unknown_kpi_fails_the_config_check(
         assert result.stderr.endswith("\nHint: Fix the file and run `ordertrack config check`.\n")
 
 
+def test_a_pack_trend_must_be_one_of_its_kpis_over_a_period(
+    invoke: Invoke, workspace: Path
+) -> None:
+    with (workspace / "ordertrack.toml").open("a", encoding="utf-8") as f:
+        f.write(
+            '\n[packs.mine]\nkpis = ["on_time_delivery", "late_now"]\n'
+            'trends = ["nps", "late_now"]\n'
+        )
+
+    check = invoke("config", "check", "-w", str(workspace))
+
+    assert check.exit_code == EXIT_USER
+    assert check.stderr.splitlines()[:3] == [
+        "Error: 2 problems in the configuration:",
+        '  ws/ordertrack.toml: packs.mine.trends[0]: "nps" is not among the pack\'s kpis',
+        '  ws/ordertrack.toml: packs.mine.trends[1]: "late_now" is measured now, whatever the '
+        "period: it has no trend",
+    ]
+
+
 def test_a_pack_of_your_own_builds_over_its_default_period(
     invoke: Invoke, shop: Path, tmp_path: Path
 ) -> None:

@@ -894,3 +894,19 @@ def test_stock_shortages_are_the_short_open_lines_per_sku(
             "open_demand": 100.0,
         }
     ]
+
+
+def test_one_session_per_connection_and_only_in_a_with_block(shop: Path) -> None:
+    """The blocks are temp tables with fixed names: a second session on the same
+    connection would drop the first one's, so it is refused, clearly."""
+    from ordertrack.report.kpis import KpiSession
+
+    with open_workspace(shop).connect(read_only=True) as store:
+        loose = KpiSession(store.con, TZ)
+        with pytest.raises(RuntimeError, match="in a `with` block"):
+            loose.compute(["nps"], W25)
+        with KpiSession(store.con, TZ) as session:
+            with pytest.raises(RuntimeError, match="open on this connection already"):
+                compute(store.con, ["nps"], W25, TZ)
+            assert session.compute(["on_time_delivery"], W25)["on_time_delivery"].value == 25.0
+        assert compute(store.con, ["nps"], W25, TZ)["nps"].kpi.id == "nps"  # free again

@@ -33,7 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ordertrack.errors import UserError
 from ordertrack.report.periods import FORMS, Period, previous
@@ -983,7 +983,7 @@ WHERE state IN {_OPEN_STATES}""",
     FROM orders
     WHERE state IN {_OPEN_STATES}
 )
-SELECT coalesce(fs.stage_id, o.stage) AS stage, fs.name, fs.owner_role,
+SELECT coalesce(fs.stage_id, o.stage) AS stage, coalesce(fs.name, o.stage) AS name, fs.owner_role,
        count(o.stage) AS orders,
        count(o.stage) FILTER (WHERE o.state = 'on_hold') AS on_hold
 FROM flow_stages fs
@@ -1074,32 +1074,50 @@ class KpiSession:
     session sets the connection's time zone and drops its tables when it ends.
     """
 
+    #: connections with a session open: the blocks' temp tables have fixed names
+    _open: ClassVar[set[int]] = set()
+
     def __init__(self, con: duckdb.DuckDBPyConnection, tz: str | None = None, lang: str = "en"):
         self.con = con
         self.tz = tz
         self.lang = lang
-        self._zone = "UTC"
+        self._zone: str | None = None  # set on entering
         self._stack = contextlib.ExitStack()
         self._built: dict[str, tuple[datetime, datetime]] = {}
 
     def __enter__(self) -> KpiSession:
+        if id(self.con) in KpiSession._open:
+            raise RuntimeError(
+                "a KpiSession is open on this connection already: use it (or another "
+                "connection); compute() and compare() open one of their own"
+            )
         self._zone = self._stack.enter_context(_timezone(self.con, self.tz))
+        KpiSession._open.add(id(self.con))
         return self
 
     def __exit__(self, *exc: object) -> None:
+        KpiSession._open.discard(id(self.con))
         try:
             for name in self._built:
-                self.con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
+                with contextlib.suppress(Exception):  # never hide the error that ends us
+                    self.con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
             self._built.clear()
         finally:
+            self._zone = None
             self._stack.close()
+
+    @property
+    def zone(self) -> str:
+        if self._zone is None:
+            raise RuntimeError("use a KpiSession in a `with` block")
+        return self._zone
 
     def prepare(self, needs: Mapping[str, Sequence[Period]]) -> None:
         """Build the blocks the KPIs ``needs`` names read, over all their periods."""
         windows: dict[str, list[tuple[datetime, datetime]]] = {}
         for kid, periods in needs.items():
             for block in _blocks_of(KPIS[kid]):
-                windows.setdefault(block.name, []).extend(p.bounds(self._zone) for p in periods)
+                windows.setdefault(block.name, []).extend(p.bounds(self.zone) for p in periods)
         for name, bounds in windows.items():
             self._build(BLOCKS[name], min(b[0] for b in bounds), max(b[1] for b in bounds))
 
@@ -1119,7 +1137,7 @@ class KpiSession:
         """The KPIs ``kpi_ids`` over ``period``, each by one statement (two for tables)."""
         kpis = _require(kpi_ids)
         self.prepare({k.id: [period] for k in kpis})
-        start, end = period.bounds(self._zone)
+        start, end = period.bounds(self.zone)
         return {k.id: _run(self.con, k, start, end, self.lang) for k in kpis}
 
     def compare(
