@@ -125,7 +125,8 @@ def _fmt(v: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# SQL building blocks (each KPI's SQL is complete on its own: docs/kpis.md shows it whole)
+# SQL building blocks: the blocks (temp tables built once per report) and the CTEs KPIs
+# share; docs/kpis.md shows each block and each KPI's SQL whole
 
 _DELIVERY_POS = "(SELECT min(position) FROM flow_stages WHERE milestone = 'delivered')"
 

@@ -5,7 +5,8 @@ never at the same time. The interval jobs run once at start, then every so often
 (counted from the end of the previous run, so a slow run never causes a burst); reports
 run at their set times in the workspace time zone. SIGTERM or SIGINT (Ctrl-C) lets the
 job that is running finish, then :meth:`Scheduler.run` returns; a second signal
-interrupts the job (its transaction is rolled back: nothing half-done stays).
+interrupts the job as soon as Python runs again (a DuckDB statement under way ends
+first); its transaction is rolled back: nothing half-done stays.
 """
 
 from __future__ import annotations
@@ -306,7 +307,7 @@ class Scheduler:
         for job in self.jobs:
             if job.every is not None:
                 for lib_job in self._sched.get_jobs(job.name):
-                    self._sched._run_job(lib_job)  # runs it and plans the next run
+                    lib_job.run()  # runs it and plans the next run
         while not self.stop.is_set():
             self._sched.run_pending()
             idle = self._sched.idle_seconds
