@@ -195,6 +195,7 @@ flow_done AS (
     FROM stage_events e
     JOIN flow_stages fs ON fs.stage_id = e.to_stage
     WHERE e.kind = 'move' AND fs.position >= {_DELIVERY_POS}
+      AND e.order_id NOT IN (SELECT order_id FROM ship_done)  -- the parcels tell those
     GROUP BY e.order_id
 )
 SELECT order_id, coalesce(s.delivered_at, f.delivered_at) AS delivered_at
