@@ -483,7 +483,7 @@ timeout = 2
     assert table.stdout == "(nothing)\n"
     error(
         run_cli(invoke, ashop, "outbox", "list", "--status", "lost"),
-        'unknown status "lost"; use queued, sent or failed',
+        'unknown status "lost"; use queued, sent, failed or superseded',
     )
     retry = run_cli(invoke, ashop, "outbox", "retry", minutes=5)
     assert retry.exit_code == EXIT_CONDITION
