@@ -203,11 +203,13 @@ def test_run_imports_the_inbox_sweeps_and_stops_on_sigterm(workspace: Path, star
     assert out == ""
     log = log_text(workspace)
     assert log.count("scheduler started (process") == 1
-    assert re.search(r"inbox: done in \d+\.\ds: 2 file\(s\); 1 to done/ \(2 inserted", log)
-    assert re.search(r"alerts: done in \d+\.\ds: 6 rule\(s\): 2 new, 0 resolved", log)
+    assert re.search(r"inbox: done in \d+\.\ds: 2 files; 1 to done/ \(2 inserted", log)
+    assert re.search(r"alerts: done in \d+\.\ds: 6 rules: 2 new, 0 resolved", log)
     assert re.search(r"outbox: done in \d+\.\ds: nothing waiting", log)
     runs = log.count(": done in ")
-    assert log.rstrip().endswith(f"scheduler stopped (SIGTERM) after {runs} job run(s)")
+    assert log.rstrip().endswith(
+        f"scheduler stopped (SIGTERM) after {runs} job run{'' if runs == 1 else 's'}"
+    )
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 INFO scheduler started", log)
     assert err.splitlines() == log.splitlines()  # the terminal shows the log too
     assert "Traceback" not in log
@@ -313,7 +315,7 @@ def test_once_moves_files_suffixes_clashes_and_leaves_files_being_written(
     result = invoke("schedule", "once", "inbox", "--workspace", str(workspace))
     assert result.exit_code == EXIT_OK, result.output
     assert result.stdout == (
-        "inbox: 1 file(s); 1 to done/ (2 inserted, 0 updated, 0 rejected); "
+        "inbox: 1 file; 1 to done/ (2 inserted, 0 updated, 0 rejected); "
         "1 still being written (writing.csv)\n"
     )
     assert sorted(p.name for p in (inbox / "done").iterdir()) == ["orders-2.csv", "orders.csv"]

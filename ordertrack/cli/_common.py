@@ -136,8 +136,3 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         table.add_row(*(Text(cell(v)) for v in r.values()))
     console().print(table)
-
-
-def counted(n: int, noun: str) -> str:
-    """``1 row``, ``2 rows``, ``1,234 rows``: a count and its noun (English ``-s`` plural)."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

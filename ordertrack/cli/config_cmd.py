@@ -10,10 +10,10 @@ from ordertrack.cli._common import (
     JsonOpt,
     WorkspaceOpt,
     console,
-    counted,
     make_typer,
     print_json,
 )
+from ordertrack.words import counted
 
 app = make_typer("Check and show the workspace configuration (ordertrack.toml).")
 

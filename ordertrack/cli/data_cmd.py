@@ -15,9 +15,9 @@ from ordertrack.cli._common import (
     _default,
     cell,
     console,
-    counted,
     open_ws,
 )
+from ordertrack.words import counted
 
 FORMATS = ("table", "csv", "json", "markdown")
 

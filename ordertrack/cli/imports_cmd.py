@@ -13,12 +13,12 @@ from ordertrack.cli._common import (
     WorkspaceOpt,
     cell,
     console,
-    counted,
     is_tty,
     make_typer,
     open_ws,
     print_json,
 )
+from ordertrack.words import counted
 
 if TYPE_CHECKING:
     from ordertrack.ingest import ImportResult

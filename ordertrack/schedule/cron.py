@@ -15,6 +15,7 @@ from ordertrack.clock import machine_timezone
 from ordertrack.durations import format_duration
 from ordertrack.schedule.jobs import Job, plan_jobs
 from ordertrack.schedule.settings import DAYS
+from ordertrack.words import counted
 
 if TYPE_CHECKING:
     from ordertrack.workspace import Workspace
@@ -27,7 +28,7 @@ def _every(every: timedelta) -> tuple[str, str | None]:
     note = None
     minutes = max(1, round(seconds / 60))
     if seconds < 60 or seconds % 60:
-        note = f"cron cannot run every {format_duration(every)}: every {minutes} minute(s)"
+        note = f"cron cannot run every {format_duration(every)}: every {counted(minutes, 'minute')}"
     if minutes < 60:
         if 60 % minutes:
             note = note or (
@@ -36,14 +37,17 @@ def _every(every: timedelta) -> tuple[str, str | None]:
         return ("* * * * *" if minutes == 1 else f"*/{minutes} * * * *"), note
     hours = max(1, round(minutes / 60))
     if minutes % 60:
-        note = note or f"cron cannot run every {format_duration(every)}: every {hours} hour(s)"
+        note = (
+            note
+            or f"cron cannot run every {format_duration(every)}: every {counted(hours, 'hour')}"
+        )
     if hours < 24:
         if 24 % hours:
             note = note or f"approximately every {hours} hours (cron restarts */{hours} each day)"
         return ("0 * * * *" if hours == 1 else f"0 */{hours} * * *"), note
     days = max(1, round(hours / 24))
     if hours % 24 or days > 1:
-        note = note or f"approximately every {days} day(s)"
+        note = note or f"approximately every {counted(days, 'day')}"
     return ("0 0 * * *" if days == 1 else f"0 0 */{days} * *"), note
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ordertrack.errors import UserError
+from ordertrack.words import counted
 
 if TYPE_CHECKING:
     from ordertrack.ingest import ImportResult
@@ -58,7 +59,7 @@ class InboxResult:
             return "no new files"
         done = [f for f in self.files if f.status != "failed"]
         failed = [f for f in self.files if f.status == "failed"]
-        parts = [f"{len(self.files)} file(s)"]
+        parts = [counted(len(self.files), "file")]
         if done:
             parts.append(
                 f"{len(done)} to done/ ({sum(f.inserted for f in done)} inserted, "
@@ -148,7 +149,7 @@ def _reason_text(result: ImportResult, when: datetime) -> str:
 def _rejects_text(result: ImportResult, when: datetime) -> str:
     lines = [
         f"{result.file_name}: imported as #{result.import_id} ({when:%Y-%m-%d %H:%M:%S %z}) "
-        f"with {result.rejected} row(s) rejected; the first:",
+        f"with {counted(result.rejected, 'row')} rejected; the first:",
         "",
     ]
     for r in result.rejects:

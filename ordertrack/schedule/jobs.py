@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ordertrack.durations import format_duration
 from ordertrack.errors import DatabaseBusy, NotFound, OrdertrackError
+from ordertrack.words import counted
 
 if TYPE_CHECKING:
     from ordertrack.schedule.settings import At, ScheduleSettings
@@ -120,9 +121,9 @@ def _alerts(ws: Workspace, settings: ScheduleSettings) -> tuple[str, Any]:
     resolved = sum(c.resolved for c in r.rules)
     firing = ", ".join(f"{n} {sev}" for sev, n in r.firing.items() if n) or "none"
     sent = sum(1 for d in r.deliveries if d.status == "sent")
-    parts = [f"{len(r.rules)} rule(s): {new} new, {resolved} resolved; firing: {firing}"]
+    parts = [f"{counted(len(r.rules), 'rule')}: {new} new, {resolved} resolved; firing: {firing}"]
     if r.notify:
-        parts.append(f"{len(r.queued)} digest(s) queued, {sent} sent")
+        parts.append(f"{counted(len(r.queued), 'digest')} queued, {sent} sent")
     unsent = [d for d in r.deliveries if d.status != "sent"]
     if unsent:
         parts.append(f"{len(unsent)} not sent ({unsent[0].error})")

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from ordertrack.errors import ConfigError, Problem, UserError
 from ordertrack.schedule.jobs import Job, JobOutcome, find_job, log, plan_jobs, run_job
 from ordertrack.schedule.lock import LOCK_FILE, InstanceLock, is_held, read_holder
+from ordertrack.words import counted
 
 if TYPE_CHECKING:
     from ordertrack.schedule.settings import ScheduleSettings
@@ -314,9 +315,9 @@ class Scheduler:
             wait = 60.0 if idle is None else min(max(idle, 0.0), 60.0)
             self.stop.wait(wait)
         log.info(
-            "scheduler stopped%s after %d job run(s)",
+            "scheduler stopped%s after %s",
             f" ({self.signal_name})" if self.signal_name else "",
-            len(self.outcomes),
+            counted(len(self.outcomes), "job run"),
         )
 
     # -- state, for `schedule next` -------------------------------------------------

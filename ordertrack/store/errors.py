@@ -101,7 +101,7 @@ def csv_error(exc: BaseException, path: Path) -> BaseException:
             hint="A cell probably contains the delimiter without quotes, or a column has no "
             "header; fix that line (nothing was imported from this file).",
         )
-    if "quote" in text.lower():
+    if "unterminated quote" in text.lower():  # (every CSV error lists the quote option)
         return InputError(
             f"{path}: {where}: a quoted cell is not closed",
             hint="Check the quotes on that line (nothing was imported from this file).",
