@@ -1,4 +1,4 @@
-"""``report build|list``: KPI packs as self-contained HTML (and XLSX)."""
+"""``report build|list|send``: KPI packs as self-contained HTML (and XLSX), and by e-mail."""
 
 from __future__ import annotations
 
